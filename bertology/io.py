@@ -126,7 +126,9 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                raise InputError(f"expected a JSON object, got malformed JSON ({e.msg})", path, lineno) from None
+                raise InputError(
+                    f"expected a JSON object, got malformed JSON ({e.msg})", path, lineno
+                ) from None
             if not isinstance(obj, dict):
                 raise InputError(f"expected a JSON object, got {type(obj).__name__}", path, lineno)
             yield lineno, obj
@@ -142,7 +144,7 @@ class JsonlAppender:
     def __init__(self, path: str | Path, append: bool = True):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(self.path, "a" if append else "w", encoding="utf-8")
+        self._f = open(self.path, "a" if append else "w", encoding="utf-8")  # noqa: SIM115 - long-lived stream
 
     def write(self, row: dict[str, Any]) -> None:
         self._f.write(to_json(row, indent=None) + "\n")

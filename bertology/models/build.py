@@ -42,33 +42,58 @@ def _hf_config(cfg: SmallMLMConfig, tokenizer: Any | None) -> Any:
         common_ids["pad_token_id"] = pad_id
     if cfg.arch == "bert":
         return BertConfig(
-            vocab_size=vocab, hidden_size=cfg.hidden, num_hidden_layers=cfg.layers,
-            num_attention_heads=cfg.heads, intermediate_size=inter,
-            max_position_embeddings=cfg.max_position, hidden_dropout_prob=cfg.dropout,
-            attention_probs_dropout_prob=cfg.dropout, **common_ids,
+            vocab_size=vocab,
+            hidden_size=cfg.hidden,
+            num_hidden_layers=cfg.layers,
+            num_attention_heads=cfg.heads,
+            intermediate_size=inter,
+            max_position_embeddings=cfg.max_position,
+            hidden_dropout_prob=cfg.dropout,
+            attention_probs_dropout_prob=cfg.dropout,
+            **common_ids,
         )
     if cfg.arch == "roberta":
         if tokenizer is not None:
-            common_ids.update(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+            common_ids.update(
+                bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id
+            )
         return RobertaConfig(
-            vocab_size=vocab, hidden_size=cfg.hidden, num_hidden_layers=cfg.layers,
-            num_attention_heads=cfg.heads, intermediate_size=inter,
+            vocab_size=vocab,
+            hidden_size=cfg.hidden,
+            num_hidden_layers=cfg.layers,
+            num_attention_heads=cfg.heads,
+            intermediate_size=inter,
             # RoBERTa offsets positions by padding_idx + 1
-            max_position_embeddings=cfg.max_position + 2, type_vocab_size=1,
-            hidden_dropout_prob=cfg.dropout, attention_probs_dropout_prob=cfg.dropout, **common_ids,
+            max_position_embeddings=cfg.max_position + 2,
+            type_vocab_size=1,
+            hidden_dropout_prob=cfg.dropout,
+            attention_probs_dropout_prob=cfg.dropout,
+            **common_ids,
         )
     if cfg.arch == "distilbert":
         return DistilBertConfig(
-            vocab_size=vocab, dim=cfg.hidden, n_layers=cfg.layers, n_heads=cfg.heads,
-            hidden_dim=inter, max_position_embeddings=cfg.max_position, dropout=cfg.dropout,
-            attention_dropout=cfg.dropout, **common_ids,
+            vocab_size=vocab,
+            dim=cfg.hidden,
+            n_layers=cfg.layers,
+            n_heads=cfg.heads,
+            hidden_dim=inter,
+            max_position_embeddings=cfg.max_position,
+            dropout=cfg.dropout,
+            attention_dropout=cfg.dropout,
+            **common_ids,
         )
     if cfg.arch == "albert":
         return AlbertConfig(
-            vocab_size=vocab, embedding_size=min(128, cfg.hidden), hidden_size=cfg.hidden,
-            num_hidden_layers=cfg.layers, num_attention_heads=cfg.heads, intermediate_size=inter,
-            max_position_embeddings=cfg.max_position, hidden_dropout_prob=cfg.dropout,
-            attention_probs_dropout_prob=cfg.dropout, **common_ids,
+            vocab_size=vocab,
+            embedding_size=min(128, cfg.hidden),
+            hidden_size=cfg.hidden,
+            num_hidden_layers=cfg.layers,
+            num_attention_heads=cfg.heads,
+            intermediate_size=inter,
+            max_position_embeddings=cfg.max_position,
+            hidden_dropout_prob=cfg.dropout,
+            attention_probs_dropout_prob=cfg.dropout,
+            **common_ids,
         )
     raise unknown_name_error("architecture", cfg.arch, SUPPORTED_ARCHS)
 

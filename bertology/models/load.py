@@ -146,7 +146,9 @@ def load_encoder(
             config = AutoConfig.from_pretrained(src)
             archs = getattr(config, "architectures", None) or []
             cls = AutoModelForMaskedLM if any("MaskedLM" in a for a in archs) else AutoModel
-            model = cls.from_pretrained(src, dtype=resolve_dtype(dtype), attn_implementation="eager")
+            model = cls.from_pretrained(
+                src, dtype=resolve_dtype(dtype), attn_implementation="eager"
+            )
             tokenizer = AutoTokenizer.from_pretrained(src)
     except (OSError, ValueError, KeyError) as e:
         raise InputError(f"cannot load a model from {src!r}: {e}") from None

@@ -15,7 +15,15 @@ def train_wordpiece_tokenizer(
     texts: Iterable[str], vocab_size: int = 1000, lowercase: bool = True, min_frequency: int = 1
 ) -> Any:
     """A BERT-style uncased WordPiece tokenizer: ``[CLS] ... [SEP]``, mask ``[MASK]``."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -23,7 +31,10 @@ def train_wordpiece_tokenizer(
     tok.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=specials, min_frequency=min_frequency, show_progress=False
+        vocab_size=vocab_size,
+        special_tokens=specials,
+        min_frequency=min_frequency,
+        show_progress=False,
     )
     tok.train_from_iterator(texts, trainer=trainer, length=None)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
@@ -44,13 +55,23 @@ def train_wordpiece_tokenizer(
     )
 
 
-def train_bpe_tokenizer(texts: Iterable[str], vocab_size: int = 1000, min_frequency: int = 1) -> Any:
+def train_bpe_tokenizer(
+    texts: Iterable[str], vocab_size: int = 1000, min_frequency: int = 1
+) -> Any:
     """A RoBERTa-style byte-level BPE tokenizer: ``<s> ... </s>``, mask ``<mask>``.
 
     Words after the first carry a leading space (``Ġ``), so an object in a cloze prompt must
     be looked up in its leading-space form.
     """
-    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        AddedToken,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
@@ -60,6 +81,7 @@ def train_bpe_tokenizer(texts: Iterable[str], vocab_size: int = 1000, min_freque
         vocab_size=vocab_size,
         special_tokens=specials,
         min_frequency=min_frequency,
+        show_progress=False,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tok.train_from_iterator(texts, trainer=trainer, length=None)

@@ -48,7 +48,9 @@ def _table_of_records(records: dict[str, Any]) -> str | None:
         return None
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["", *cols])
     rows = "".join(
-        "<tr><td>" + html.escape(str(name)) + "</td>"
+        "<tr><td>"
+        + html.escape(str(name))
+        + "</td>"
         + "".join(f"<td>{_fmt(r.get(c))}</td>" for c in cols)
         + "</tr>"
         for name, r in records.items()
@@ -79,8 +81,10 @@ def _section(name: str, value: Any, depth: int = 2) -> str:
 def write_report(run: str | Path, title: str = "bertology run") -> Path:
     """Render ``run/report.html`` from ``results.json``, ``config.yaml`` and ``figures/*.png``."""
     run = Path(run)
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>",
+    ]
     results_path = run / "results.json"
     if results_path.exists():
         results = json.loads(results_path.read_text())
@@ -95,8 +99,10 @@ def write_report(run: str | Path, title: str = "bertology run") -> Path:
         parts.append("<h2>Figures</h2>")
         for fig in figs:
             data = base64.b64encode(fig.read_bytes()).decode("ascii")
-            parts.append(f"<h3>{html.escape(fig.stem)}</h3><img alt='{html.escape(fig.stem)}' "
-                         f"src='data:image/png;base64,{data}'>")
+            parts.append(
+                f"<h3>{html.escape(fig.stem)}</h3><img alt='{html.escape(fig.stem)}' "
+                f"src='data:image/png;base64,{data}'>"
+            )
     cfg = run / "config.yaml"
     if cfg.exists():
         parts.append(f"<h2>Configuration</h2><pre>{html.escape(cfg.read_text())}</pre>")
