@@ -107,13 +107,16 @@ def _stage(src: Path) -> Path:
             os.replace(tmp, target)  # also replaces a stale symlink
     if not (dest / "lexnames").exists():
         (dest / "lexnames").write_text(lexnames_text())
+    import nltk
+
+    if str(root) not in nltk.data.path:  # nltk only opens readers under its data path
+        nltk.data.path.append(str(root))
     return root
 
 
 def open_wordnet(wordnet_dir: str | Path | None = None) -> Any:
     """An nltk WordNet reader: from ``wordnet_dir``, nltk's data path, or Debian's package."""
     warnings.filterwarnings("ignore", message="The multilingual functions")
-    import nltk
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
     if wordnet_dir is not None:
@@ -133,8 +136,6 @@ def open_wordnet(wordnet_dir: str | Path | None = None) -> Any:
         pass
     if (_DEBIAN_DIR / "data.noun").exists():
         root = _stage(_DEBIAN_DIR)
-        if str(root) not in nltk.data.path:
-            nltk.data.path.append(str(root))
         return WordNetCorpusReader(str(root / "corpora" / "wordnet"), None)
     raise InputError(
         "WordNet not found: run nltk.download('wordnet') online, or install Debian's "
