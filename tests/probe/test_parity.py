@@ -42,3 +42,18 @@ def test_top10_and_scores_match_fill_mask_pipeline(model_fixture, request, corpu
             rtol=0,
             atol=1e-5,
         )
+
+
+def test_average_prompts_ranks_by_the_mean_log_probability(tiny_bert_dir):
+    model, tok = load_mlm(tiny_bert_dir, device="cpu")
+    p1, p2 = f"paris is the capital of {MASK} .", f"the capital of {MASK} is paris ."
+    two = Fact("paris", "capital", "france", (p1, p2))
+    prepared, _ = prepare_facts(
+        [two, Fact("a", "capital", "france", (p1,)), Fact("b", "capital", "france", (p2,))], tok
+    )
+    avg, _ = score_facts(model, tok, prepared[:1], average_prompts=True)
+    singles, _ = score_facts(model, tok, prepared[1:])
+    first_only, _ = score_facts(model, tok, prepared[:1], average_prompts=False)
+    expected = (singles[0].gold_log_prob + singles[1].gold_log_prob) / 2
+    assert abs(avg[0].gold_log_prob - expected) < 1e-5
+    assert abs(first_only[0].gold_log_prob - singles[0].gold_log_prob) < 1e-5

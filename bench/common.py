@@ -1,0 +1,70 @@
+"""Shared pieces of the benchmarks: corpus paths, a BERT-base-shaped random model, timing."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SHARED = Path(os.environ.get("BERTOLOGY_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+BROWN = SHARED / "data" / "corpus" / "brown.txt"
+CACHE = Path(__file__).resolve().parent / "out"
+
+
+def brown_sentences(
+    n: int | None = None, min_words: int = 5, max_words: int = 40, seed: int = 0
+) -> list[str]:
+    """Sentences of the Brown corpus (or a synthetic fallback when ../shared is absent)."""
+    if BROWN.exists():
+        lines = [ln.strip() for ln in BROWN.read_text(encoding="utf-8").splitlines()]
+        lines = [ln for ln in lines if min_words <= len(ln.split()) <= max_words]
+    else:
+        rng = random.Random(seed)
+        words = ["the", "a", "cat", "dog", "man", "woman", "saw", "liked", "house", "river", "city", "old", "new", "big", "small"]
+        lines = [
+            " ".join(rng.choice(words) for _ in range(rng.randint(min_words, 15))) + " ."
+            for _ in range(5000)
+        ]
+    rng = random.Random(seed)
+    rng.shuffle(lines)
+    return lines[:n] if n else lines
+
+
+def bert_base_tokenizer(vocab_size: int = 30522) -> Any:
+    """A bert-base-uncased-sized WordPiece vocabulary trained on Brown (cached under bench/out)."""
+    from transformers import AutoTokenizer
+
+    from bertology.models import train_wordpiece_tokenizer
+
+    path = CACHE / f"wordpiece-{vocab_size}"
+    if (path / "tokenizer.json").exists():
+        return AutoTokenizer.from_pretrained(path)
+    tok = train_wordpiece_tokenizer(brown_sentences(), vocab_size=vocab_size)
+    tok.save_pretrained(path)
+    return tok
+
+
+def bert_base_model(
+    tokenizer: Any, attn: str = "sdpa", layers: int = 12, hidden: int = 768, heads: int = 12
+) -> Any:
+    """A randomly initialised BERT-base-shaped MLM (12 layers, hidden 768, 12 heads)."""
+    from bertology.models import SmallMLMConfig, build_mlm
+
+    return build_mlm(
+        SmallMLMConfig(arch="bert", layers=layers, hidden=hidden, heads=heads, dropout=0.1),
+        tokenizer,
+        attn=attn,
+    )
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """Best-of-``repeat`` wall time of ``fn()`` and its last result."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out

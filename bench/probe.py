@@ -1,0 +1,81 @@
+"""Benchmark: facts/s of bertology's probing vs the LAMA-style baseline.
+
+Baseline: ``transformers.pipeline("fill-mask")`` called once per prompt, as LAMA-style code
+does. Same model (random BERT-base shape: 12 layers, hidden 768), same 1,000 prompts, CPU.
+Both sides produce the top-10 predictions of every prompt; the benchmark checks they agree.
+
+    python bench/probe.py [--n 1000] [--batch-size 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import bert_base_model, bert_base_tokenizer, brown_sentences, timed  # noqa: E402
+
+from bertology.data.facts import MASK, Fact  # noqa: E402
+from bertology.probe.run import evaluate_facts  # noqa: E402
+
+
+def lama_prompts(n: int, tokenizer, seed: int = 0) -> list[Fact]:
+    """LAMA-length prompts (6-14 words) from Brown, one alphabetic word masked in each."""
+    rng = random.Random(seed)
+    facts = []
+    for sent in brown_sentences(min_words=6, max_words=14, seed=seed):
+        words = sent.lower().split()
+        cands = [i for i, w in enumerate(words) if w.isalpha() and len(tokenizer.tokenize(w)) == 1]
+        if not cands:
+            continue
+        i = rng.choice(cands)
+        prompt = " ".join([*words[:i], MASK, *words[i + 1 :]])
+        facts.append(Fact(f"s{len(facts)}", "brown", words[i], (prompt,)))
+        if len(facts) == n:
+            break
+    return facts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument(
+        "--baseline-n", type=int, default=None, help="prompts timed for the baseline (default: all)"
+    )
+    args = ap.parse_args()
+    from transformers import pipeline
+
+    torch.manual_seed(0)
+    tok = bert_base_tokenizer()
+    model = bert_base_model(tok, attn="sdpa").eval()
+    facts = lama_prompts(args.n, tok)
+    print(
+        f"model: random BERT-base shape (12x768), vocab {len(tok)}; {len(facts)} prompts; "
+        f"torch threads {torch.get_num_threads()}"
+    )
+
+    t_ours, ev = timed(lambda: evaluate_facts(model, tok, facts, batch_size=args.batch_size))
+    fill = pipeline("fill-mask", model=model, tokenizer=tok, top_k=10, device="cpu")
+    nb = args.baseline_n or len(facts)
+    base_prompts = [f.prompts[0].replace(MASK, tok.mask_token) for f in facts[:nb]]
+    t_base, ref = timed(lambda: [fill(p) for p in base_prompts])
+    agree = sum(
+        s.top_ids == [r["token"] for r in rr] for s, rr in zip(ev.scores[:nb], ref, strict=True)
+    )
+    ours_fps = len(facts) / t_ours
+    base_fps = nb / t_base
+    print(f"bertology probe : {ours_fps:8.1f} facts/s ({t_ours:.2f} s for {len(facts)})")
+    print(f"fill-mask/prompt: {base_fps:8.1f} facts/s ({t_base:.2f} s for {nb})")
+    print(f"top-10 agreement: {agree}/{nb}")
+    print(
+        f"RATIO probe facts/s vs fill-mask pipeline per prompt: {ours_fps / base_fps:.2f}x (goal >= 10x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
