@@ -26,6 +26,11 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "bertology.probe.commands",
     "bertology.data.commands",
+    "bertology.syntax.commands",
+    "bertology.prune.commands",
+    "bertology.train.commands",
+    "bertology.world.commands",
+    "bertology.demo_commands",
 ]
 
 for _name in COMMAND_MODULES:
