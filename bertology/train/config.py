@@ -24,8 +24,10 @@ import yaml
 
 from bertology.errors import InputError
 
-# Where the shipped configs live: ``configs/`` at the repository root, next to the package.
+# Where the shipped configs live: ``configs/`` at the repository root (a checkout or an editable
+# install), or ``bertology/configs/`` (the package data of a wheel).
 CONFIGS_DIR = Path(__file__).resolve().parent.parent.parent / "configs"
+PACKAGE_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 
 @dataclass
@@ -240,12 +242,22 @@ def _coerce(value: Any, tp: Any, key: str, where: str) -> Any:
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
+        if isinstance(value, str):  # "1e4" is a string in YAML 1.1
+            try:
+                value = float(value)
+            except ValueError:
+                raise bad from None
         if isinstance(value, float) and value.is_integer():
             return int(value)
         raise bad
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads 2e-3 (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                raise bad from None
         raise bad
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -325,10 +337,13 @@ def resolve_config_path(path: str | Path) -> Path:
     p = Path(path)
     if p.exists():
         return p
-    for cand in (CONFIGS_DIR / f"{path}.yaml", CONFIGS_DIR / str(path)):
-        if cand.exists():
-            return cand
-    shipped = sorted(q.stem for q in CONFIGS_DIR.glob("*.yaml")) if CONFIGS_DIR.is_dir() else []
+    for d in (CONFIGS_DIR, PACKAGE_CONFIGS_DIR):
+        for cand in (d / f"{path}.yaml", d / str(path)):
+            if cand.exists():
+                return cand
+    shipped = sorted(
+        {q.stem for d in (CONFIGS_DIR, PACKAGE_CONFIGS_DIR) if d.is_dir() for q in d.glob("*.yaml")}
+    )
     raise InputError(
         f"config file not found; shipped configs: {', '.join(shipped) or '(none)'}", str(path)
     )

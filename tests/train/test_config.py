@@ -70,6 +70,7 @@ def test_set_overrides_take_yaml_values_and_repeat():
     assert c.data.train == ["a.txt", "b.txt"]
     assert c.sas.until_step is None
     assert c.to_dict()["sas"]["lambda"] == -0.5  # written back under the YAML name
+    assert load_config("world-tiny", ["train.lr=2e-3"]).train.lr == 0.002  # YAML 1.1 reads a str
 
 
 def test_a_single_path_is_a_list_of_one():
