@@ -119,21 +119,24 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
 
 def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> dict[str, Any]:
     from bertology.data.facts import read_facts
-    from bertology.prune.run import PruneConfig, prune
+    from bertology.prune.run import PruneRunConfig, prune
+    from bertology.prune.train import PruneConfig
 
     names = read_facts(world / "facts.jsonl", world / "relations.jsonl").relation_names[
         : cfg.prune_relations
     ]
-    res = prune(
-        PruneConfig(
-            model=str(model_dir),
-            facts=str(world / "facts.jsonl"),
-            relations_file=str(world / "relations.jsonl"),
-            relations=names,
-            epochs=cfg.prune_epochs,
-            seed=cfg.seed,
-        ),
-        out,
+    res = (
+        prune(
+            PruneRunConfig(
+                model=str(model_dir),
+                facts=str(world / "facts.jsonl"),
+                relations_file=str(world / "relations.jsonl"),
+                relations=names,
+                train=PruneConfig(layers="all", epochs=cfg.prune_epochs, lr=0.01, seed=cfg.seed),
+            ),
+            out,
+        )
+        or {}
     )
     return {
         r: {k: v for k, v in m.items() if k in ("full", "subnetwork", "random", "sparsity")}
