@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,8 @@ def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
 
 
 @contextlib.contextmanager
-def _quiet_transformers():
+def quiet_transformers() -> Iterator[None]:
+    """No progress bars or info logs from transformers inside the block (loading, saving)."""
     from transformers.utils import logging as hf_logging
 
     old = hf_logging.get_verbosity()
@@ -91,7 +93,7 @@ def load_mlm(
     if Path(src).exists() and not (Path(src) / "config.json").exists():
         raise InputError("not a Hugging Face model directory (no config.json)", src)
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             model, info = AutoModelForMaskedLM.from_pretrained(
                 src, dtype=torch_dtype, attn_implementation=attn, output_loading_info=True
             )
@@ -146,7 +148,7 @@ def load_encoder(
     if Path(src).exists() and not (Path(src) / "config.json").exists():
         raise InputError("not a Hugging Face model directory (no config.json)", src)
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             config = AutoConfig.from_pretrained(src)
             archs = getattr(config, "architectures", None) or []
             cls = AutoModelForMaskedLM if any("MaskedLM" in a for a in archs) else AutoModel

@@ -16,11 +16,9 @@ safetensors, the rest JSON.
 
 from __future__ import annotations
 
-import contextlib
 import random
 import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from safetensors.torch import load_file, save_file
 
 from bertology.errors import InputError
 from bertology.io import atomic_directory, atomic_write_json
+from bertology.models.load import quiet_transformers
 
 _STEP_DIR = re.compile(r"^step-(\d+)$")
 STATE_FILE = "trainer_state.json"
@@ -67,22 +66,6 @@ def remove_partial_saves(ckpt_dir: str | Path) -> list[Path]:
                 shutil.rmtree(p, ignore_errors=True)
                 gone.append(p)
     return gone
-
-
-@contextlib.contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """No progress bars or info logs from transformers while saving and loading checkpoints."""
-    from transformers.utils import logging as hf_logging
-
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
 
 
 # --- RNG ------------------------------------------------------------------------------------

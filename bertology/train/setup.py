@@ -19,7 +19,8 @@ import torch
 
 from bertology.errors import InputError
 from bertology.io import atomic_directory
-from bertology.train.checkpoint import quiet_transformers, read_trainer_state
+from bertology.models.load import quiet_transformers
+from bertology.train.checkpoint import read_trainer_state
 from bertology.train.config import PretrainConfig
 from bertology.train.distributed import DistContext
 from bertology.train.schedule import lr_at
