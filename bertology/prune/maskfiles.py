@@ -15,6 +15,19 @@ from bertology.prune.masks import SubnetworkMask
 console = Console(stderr=True)
 
 
+def print_relation_matrix(
+    title: str, corner: str, relations: Sequence[str], rows: Sequence[Sequence[float]]
+) -> None:
+    """Print a relation × relation matrix (overlap, specialization) as a table."""
+    table = Table(title=title)
+    table.add_column(corner)
+    for r in relations:
+        table.add_column(r)
+    for r, row in zip(relations, rows, strict=True):
+        table.add_row(r, *(f"{v:.3f}" for v in row))
+    console.print(table)
+
+
 def _load(paths: Sequence[Path], model: Any = None) -> list[SubnetworkMask]:
     from bertology.prune.storage import load_mask
 
@@ -56,13 +69,9 @@ def mask_overlap(paths: Sequence[Path], out: Path | None = None) -> dict[str, An
     if len(paths) < 2:
         raise InputError("overlap needs at least two mask files")
     ov = jaccard_overlap(_load(paths))
-    table = Table(title="Jaccard overlap of kept weights (all layers)")
-    table.add_column("")
-    for r in ov["relations"]:
-        table.add_column(r)
-    for r, row in zip(ov["relations"], ov["overall"], strict=True):
-        table.add_row(r, *(f"{v:.3f}" for v in row))
-    console.print(table)
+    print_relation_matrix(
+        "Jaccard overlap of kept weights (all layers)", "", ov["relations"], ov["overall"]
+    )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_json(out / "overlap.json", ov)

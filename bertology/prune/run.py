@@ -345,13 +345,12 @@ def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dic
 
 
 def _print_matrix(spec: dict[str, Any]) -> None:
-    from rich.table import Table
+    from bertology.prune.maskfiles import print_relation_matrix
 
-    table = Table(title="specialization: P@1 (row = relation evaluated, column = mask used)")
-    table.add_column("relation \\ mask")
-    for r in spec["relations"]:
-        table.add_column(r)
-    for r, row in zip(spec["relations"], spec["p@1"], strict=True):
-        table.add_row(r, *(f"{v:.3f}" for v in row))
-    console.print(table)
+    print_relation_matrix(
+        "specialization: P@1 (row = relation evaluated, column = mask used)",
+        "relation \\ mask",
+        spec["relations"],
+        spec["p@1"],
+    )
     console.print(f"mean off-diagonal drop: {spec['mean_offdiagonal_drop']:.3f}")
