@@ -89,8 +89,10 @@ def prune(
             model_name=config.model,
             on_metrics=run.log_metrics if run is not None else None,
         )
-    finally:
-        ctx.close()
+    except BaseException:
+        ctx.close(sync=False)
+        raise
+    ctx.close()
     if run is None:
         return None
     save_soft = config.save_soft if config.save_soft is not None else config.train.eval_soft

@@ -334,42 +334,82 @@ def train_relation_masks(
     finally:
         model.train(was_training)
     if world > 1:
-        results = _gather(results, targets, world)
+        results = _gather(results, targets)
     return PruneOutcome({r: results[r] for r in relations}, splits, targets, layers)
 
 
 def _gather(
-    results: dict[str, RelationTraining], targets: list[Target], world: int
+    results: dict[str, RelationTraining], targets: list[Target]
 ) -> dict[str, RelationTraining]:
-    """All ranks' results on every rank; masks travel bit-packed (1 bit per weight)."""
-    import torch.distributed as dist
+    """All ranks' results on every rank, without pickles.
 
-    from bertology.prune.storage import pack_bits, unpack_bits
+    Each rank sends one safetensors blob: masks bit-packed (1 bit per weight), σ(G) in fp32
+    (so every rank sees exactly the values its owner trained) and everything else as a JSON
+    byte tensor. Every rank, the sender included, decodes the same bytes.
+    """
+    from bertology.train.distributed import gather_bytes
 
-    payload = []
-    for r in results.values():
-        m = r.mask
-        packed = None
-        if m is not None:
-            packed = {
-                "keep": {k: pack_bits(v).numpy() for k, v in m.keep.items()},
-                "soft": None if m.soft is None else {k: v.numpy() for k, v in m.soft.items()},
-            }
-        # the mask's tensors travel packed; the rest (metadata, curves) as it is
-        payload.append(
-            (replace(r, mask=None if m is None else replace(m, keep={}, soft=None)), packed)
-        )
-    gathered: list[Any] = [None] * world
-    dist.all_gather_object(gathered, payload)
+    blobs = gather_bytes(_encode_results(results))
     out: dict[str, RelationTraining] = {}
-    for part in gathered:
-        for r, packed in part:
-            if packed is not None:
-                r.mask.keep = {
-                    t.name: unpack_bits(torch.from_numpy(packed["keep"][t.name]), t.shape)
-                    for t in targets
-                }
-                if packed["soft"] is not None:
-                    r.mask.soft = {k: torch.from_numpy(v) for k, v in packed["soft"].items()}
-            out[r.relation] = r
+    for blob in blobs:
+        out.update(_decode_results(blob, targets))
+    return out
+
+
+_MASK_FIELDS = (
+    "mode", "threshold", "layers", "model_name", "model_shape_hash", "model_fingerprint", "config"
+)  # fmt: skip
+
+
+def _encode_results(results: dict[str, RelationTraining]) -> bytes:
+    """``results`` as safetensors bytes (see :func:`_gather`)."""
+    import json
+
+    from safetensors.torch import save
+
+    from bertology.prune.storage import pack_bits
+
+    tensors: dict[str, torch.Tensor] = {}
+    rows = []
+    for i, r in enumerate(results.values()):
+        row = {k: v for k, v in asdict(replace(r, mask=None)).items() if k != "mask"}
+        m = r.mask
+        if m is not None:
+            row["mask"] = {k: getattr(m, k) for k in _MASK_FIELDS}
+            row["mask"]["soft"] = m.soft is not None
+            for name, keep in m.keep.items():
+                tensors[f"{i}/keep/{name}"] = pack_bits(keep)
+            for name, soft in (m.soft or {}).items():
+                tensors[f"{i}/soft/{name}"] = soft.detach().float().cpu().contiguous()
+        rows.append(row)
+    text = json.dumps(rows, default=str).encode()
+    tensors["results.json"] = torch.frombuffer(bytearray(text), dtype=torch.uint8)
+    return save(tensors)
+
+
+def _decode_results(blob: bytes, targets: list[Target]) -> dict[str, RelationTraining]:
+    """Inverse of :func:`_encode_results`, on the given mask targets."""
+    import json
+
+    from safetensors.torch import load
+
+    from bertology.prune.storage import unpack_bits
+
+    raw = load(blob)
+    rows = json.loads(raw.pop("results.json").numpy().tobytes())
+    out: dict[str, RelationTraining] = {}
+    for i, row in enumerate(rows):
+        meta = row.pop("mask", None)
+        mask = None
+        if meta is not None:
+            soft = meta.pop("soft")
+            meta["layers"] = tuple(meta["layers"])
+            mask = SubnetworkMask(
+                relation=row["relation"],
+                targets=list(targets),
+                keep={t.name: unpack_bits(raw[f"{i}/keep/{t.name}"], t.shape) for t in targets},
+                soft={t.name: raw[f"{i}/soft/{t.name}"] for t in targets} if soft else None,
+                **meta,
+            )
+        out[row["relation"]] = RelationTraining(mask=mask, **row)
     return out

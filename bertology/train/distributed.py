@@ -63,8 +63,16 @@ class DistContext:
         dist.broadcast(t, 0)
         return bool(t.item())
 
-    def close(self) -> None:
+    def close(self, sync: bool = True) -> None:
+        """Tear the process group down.
+
+        With ``sync`` (the normal path) all ranks meet at a barrier first, so no rank tears
+        down while a peer still talks to it (gloo can abort a process whose peer vanished).
+        Pass ``sync=False`` when leaving on an error, where the other ranks may never arrive.
+        """
         if self.started_here and dist.is_initialized():
+            if sync:
+                dist.barrier()
             dist.destroy_process_group()
 
 
@@ -92,3 +100,26 @@ def init_distributed(device: str = "auto") -> DistContext:
         dist.init_process_group(backend=backend, timeout=datetime.timedelta(minutes=60))
         started = True
     return DistContext(rank=rank, world=world, local_rank=local, device=dev, started_here=started)
+
+
+def gather_bytes(data: bytes) -> list[bytes]:
+    """Every rank's ``data`` (any length), on every rank, in rank order.
+
+    A pickle-free ``all_gather_object``: lengths are gathered first, then the zero-padded byte
+    buffers. Without an initialised process group it returns ``[data]``.
+    """
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return [data]
+    world = dist.get_world_size()
+    nccl = dist.get_backend() == "nccl"
+    dev = torch.device("cuda", torch.cuda.current_device()) if nccl else torch.device("cpu")
+    n = torch.tensor([len(data)], dtype=torch.int64, device=dev)
+    lengths = [torch.empty_like(n) for _ in range(world)]
+    dist.all_gather(lengths, n)
+    sizes = [int(t.item()) for t in lengths]
+    buf = torch.zeros(max(sizes), dtype=torch.uint8, device=dev)
+    if data:
+        buf[: len(data)] = torch.frombuffer(bytearray(data), dtype=torch.uint8).to(dev)
+    parts = [torch.empty_like(buf) for _ in range(world)]
+    dist.all_gather(parts, buf)
+    return [t[:k].cpu().numpy().tobytes() for t, k in zip(parts, sizes, strict=True)]

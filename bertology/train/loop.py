@@ -80,10 +80,14 @@ def pretrain(
     dist = init_distributed(config.impl.device)
     threads = torch.get_num_threads()
     try:
-        return Trainer(config, Path(out), resume, dist, on_step).run()
+        result = Trainer(config, Path(out), resume, dist, on_step).run()
+    except BaseException:
+        dist.close(sync=False)  # the other ranks may never reach a barrier
+        raise
     finally:
         torch.set_num_threads(threads)  # impl.threads is this run's setting, not the process's
-        dist.close()
+    dist.close()
+    return result
 
 
 def _autocast(

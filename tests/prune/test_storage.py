@@ -98,3 +98,36 @@ def test_exported_model_reproduces_the_subnetwork_exactly(tmp_path, tiny_bert, w
     assert torch.equal(got, want)
     assert not torch.equal(got, full)
     assert (out / "bertology_mask.json").exists() and (out / "tokenizer.json").exists()
+
+
+def test_rank_results_travel_as_bytes_without_loss(tiny_bert):
+    """What ``torchrun`` ranks exchange (no pickles) decodes to exactly what was sent."""
+    from bertology.prune.train import RelationTraining, _decode_results, _encode_results
+
+    mask = _random_mask(tiny_bert, soft=True)
+    mask.soft = {k: v.float() * 0.3 for k, v in mask.soft.items()}  # fp32 values stay fp32
+    sent = {
+        "capital": RelationTraining(
+            "capital", mask, [{"epoch": 0, "dev_p1": 0.25, "loss": float("nan")}], 0, 0.25,
+            n_train=7, steps=3, seconds=1.5,
+        ),
+        "story": RelationTraining("story", None, skipped="no single-token training facts"),
+    }  # fmt: skip
+    back = _decode_results(_encode_results(sent), mask.targets)
+    assert list(back) == ["capital", "story"]
+    assert back["story"].mask is None and back["story"].skipped == sent["story"].skipped
+    got = back["capital"]
+    assert (got.best_epoch, got.best_dev_p1, got.n_train, got.steps) == (0, 0.25, 7, 3)
+    assert got.history[0]["dev_p1"] == 0.25 and got.history[0]["loss"] != got.history[0]["loss"]
+    m = got.mask
+    assert (m.relation, m.mode, m.layers, m.config) == (
+        "capital",
+        "stochastic",
+        (0, 1),
+        {"lr": 0.1},
+    )
+    assert m.model_fingerprint == mask.model_fingerprint and m.threshold == mask.threshold
+    for t in mask.targets:
+        assert torch.equal(m.keep[t.name], mask.keep[t.name])
+        assert m.soft[t.name].dtype == torch.float32
+        assert torch.equal(m.soft[t.name], mask.soft[t.name])
