@@ -24,9 +24,8 @@ import yaml
 
 from bertology.errors import InputError
 
-# Where the shipped configs live: ``configs/`` at the repository root (a checkout or an editable
-# install), or ``bertology/configs/`` (the package data of a wheel).
-CONFIGS_DIR = Path(__file__).resolve().parent.parent.parent / "configs"
+# The shipped configs are package data, ``bertology/configs/`` (in a wheel too); a checkout's
+# ``configs/`` is a symlink to it, so ``--config configs/world-tiny.yaml`` works from the root.
 PACKAGE_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 
@@ -337,13 +336,10 @@ def resolve_config_path(path: str | Path) -> Path:
     p = Path(path)
     if p.exists():
         return p
-    for d in (CONFIGS_DIR, PACKAGE_CONFIGS_DIR):
-        for cand in (d / f"{path}.yaml", d / str(path)):
-            if cand.exists():
-                return cand
-    shipped = sorted(
-        {q.stem for d in (CONFIGS_DIR, PACKAGE_CONFIGS_DIR) if d.is_dir() for q in d.glob("*.yaml")}
-    )
+    for cand in (PACKAGE_CONFIGS_DIR / f"{path}.yaml", PACKAGE_CONFIGS_DIR / str(path)):
+        if cand.exists():
+            return cand
+    shipped = sorted(q.stem for q in PACKAGE_CONFIGS_DIR.glob("*.yaml"))
     raise InputError(
         f"config file not found; shipped configs: {', '.join(shipped) or '(none)'}", str(path)
     )

@@ -8,7 +8,6 @@ import pytest
 
 from bertology.errors import InputError
 from bertology.train.config import (
-    CONFIGS_DIR,
     config_from_dict,
     known_keys,
     load_config,
@@ -42,7 +41,7 @@ def test_interface_keys_of_the_issue_are_all_known():
 @pytest.mark.parametrize("name", ["world-tiny", "bert-small", "bert-base-sas"])
 def test_shipped_configs_load_by_name_and_by_path(name):
     by_name = load_config(name)
-    by_path = load_config(CONFIGS_DIR / f"{name}.yaml")
+    by_path = load_config(Path(__file__).parents[2] / "configs" / f"{name}.yaml")  # checkout
     assert by_name == by_path
 
 

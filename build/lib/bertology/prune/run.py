@@ -1,0 +1,358 @@
+"""``bertology prune`` and ``bertology specialize``: the LAMP pipeline over a run directory.
+
+``prune`` trains one mask per relation on the train split, stores the masks bit-packed under
+``RUN/masks/<relation>.safetensors``, and reports on the *test* split the full model, the
+subnetwork and random masks of equal per-matrix sparsity (3 seeds), plus sparsity and mask
+overlap. ``specialize`` evaluates every relation under every relation's mask.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bertology.data.facts import Fact, read_facts
+from bertology.errors import InputError
+from bertology.prune.train import PruneConfig, PruneOutcome, train_relation_masks
+
+console = Console(stderr=True)
+
+
+@dataclass
+class PruneRunConfig:
+    """A ``bertology prune`` run: inputs, mask training (``train``), controls, speed settings."""
+
+    model: str
+    facts: str
+    relations_file: str | None = None
+    relations: list[str] | None = None
+    train: PruneConfig = field(default_factory=PruneConfig)
+    random_seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    save_soft: bool | None = None  # None: store σ(G) for stochastic runs evaluated soft
+    device: str = "auto"
+    dtype: str | None = None
+    attn: str = "sdpa"
+
+
+def mask_filename(relation: str) -> str:
+    """A file name for a relation (path separators and odd characters replaced)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", relation) + ".safetensors"
+
+
+def _by_relation(facts: list[Fact]) -> dict[str, list[Fact]]:
+    out: dict[str, list[Fact]] = {}
+    for f in facts:
+        out.setdefault(f.relation, []).append(f)
+    return out
+
+
+def _macro(rows: list[dict[str, Any]]) -> dict[str, float]:
+    out = {}
+    for k in ("p@1", "p@10", "mrr"):
+        vals = [r[k] for r in rows if r.get("n") and r[k] == r[k]]
+        out[k] = sum(vals) / len(vals) if vals else float("nan")
+    return out
+
+
+def prune(
+    config: PruneRunConfig, out: str | Path, model: Any = None, tokenizer: Any = None
+) -> dict[str, Any] | None:
+    """Train relation masks, store them and write the run directory; return results.
+
+    Under ``torchrun`` every rank trains its share of the relations; rank 0 gathers the
+    masks, runs the analyses and writes everything (other ranks return ``None``).
+    """
+    from bertology.models.load import load_mlm
+    from bertology.prune.storage import save_mask
+    from bertology.train.distributed import init_distributed
+
+    factset = read_facts(config.facts, config.relations_file).select(config.relations)
+    ctx = init_distributed(config.device)
+    if model is None:
+        model, tokenizer = load_mlm(config.model, ctx.device, config.dtype, attn=config.attn)
+    run = None
+    if ctx.is_main:
+        from bertology.rundir import RunDir
+
+        run = RunDir(out, "prune", config, device=str(next(model.parameters()).device))
+    try:
+        outcome = train_relation_masks(
+            model,
+            tokenizer,
+            factset.facts,
+            config.train,
+            model_name=config.model,
+            on_metrics=run.log_metrics if run is not None else None,
+        )
+    except BaseException:
+        ctx.close(sync=False)
+        raise
+    ctx.close()
+    if run is None:
+        return None
+    save_soft = config.save_soft if config.save_soft is not None else config.train.eval_soft
+    masks_dir = run.subdir("masks")
+    for rt in outcome.relations.values():
+        if rt.mask is not None:
+            save_mask(
+                rt.mask,
+                masks_dir / mask_filename(rt.relation),
+                soft=save_soft and rt.mask.soft is not None,
+            )
+    results = analyse_outcome(model, tokenizer, outcome, config)
+    run.write_results(results)
+    _figures(run, results, outcome)
+    run.finish("bertology prune")
+    _print_table(results)
+    console.print(f"masks and results -> {run.path}")
+    return run.read_results()
+
+
+def analyse_outcome(
+    model: Any, tokenizer: Any, outcome: PruneOutcome, config: PruneRunConfig
+) -> dict[str, Any]:
+    """results.json: per relation full / subnetwork / random on the test split, and more."""
+    from bertology.prune.analysis import (
+        evaluate_mask,
+        jaccard_overlap,
+        relation_metrics,
+        sparsity_stats,
+        subnetwork_vs_controls,
+    )
+
+    cfg = config.train
+    test = _by_relation(outcome.splits["test"])
+    counts = {
+        s: {r: len(v) for r, v in _by_relation(outcome.splits[s]).items()}
+        for s in ("train", "dev", "test")
+    }
+    every_test = [f for fs in test.values() for f in fs]
+    full_ev = (
+        evaluate_mask(model, tokenizer, every_test, None, batch_size=cfg.eval_batch_size)
+        if every_test
+        else None
+    )
+    per: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    summary: dict[str, Any] = {}
+    for r, rt in outcome.relations.items():
+        split = {s: counts[s].get(r, 0) for s in ("train", "dev", "test")}
+        if rt.mask is None:
+            skipped[r] = rt.skipped or "skipped"
+            per[r] = {"skipped": rt.skipped, "split": split}
+            continue
+        facts = test.get(r, [])
+        if facts:
+            full = relation_metrics(full_ev, r)
+            entry = subnetwork_vs_controls(
+                model,
+                tokenizer,
+                facts,
+                rt.mask,
+                cfg.eval_soft,
+                config.random_seeds,
+                cfg.eval_batch_size,
+                full,
+            )
+        else:
+            nan = {"p@1": math.nan, "p@10": math.nan, "mrr": math.nan, "n": 0}
+            entry = {"full": nan, "subnetwork": nan, "random": nan}
+        stats = sparsity_stats(rt.mask)
+        entry.update(
+            sparsity=stats["overall"],
+            sparsity_by_layer=stats["per_layer"],
+            sparsity_by_kind=stats["per_kind"],
+            split=split,
+            n_train_scorable=rt.n_train,
+            best_epoch=rt.best_epoch,
+            best_dev_p1=rt.best_dev_p1,
+            epochs_run=len(rt.history),
+            steps=rt.steps,
+            train_seconds=rt.seconds,
+            history=rt.history,
+        )
+        per[r] = entry
+        summary[r] = {
+            "n_test": entry["full"]["n"],
+            "full p@1": entry["full"]["p@1"],
+            "subnetwork p@1": entry["subnetwork"]["p@1"],
+            "random p@1": entry["random"]["p@1"],
+            "sparsity": entry["sparsity"],
+        }
+        if "subnetwork_hard" in entry:
+            summary[r]["soft p@1"] = entry["subnetwork_soft"]["p@1"]
+            summary[r]["hard p@1"] = entry["subnetwork_hard"]["p@1"]
+    trained = [rt.mask for rt in outcome.relations.values() if rt.mask is not None]
+    rows = [per[m.relation] for m in trained]
+    results: dict[str, Any] = {
+        "model": config.model,
+        "facts": config.facts,
+        "mode": cfg.mode,
+        "eval": "soft" if cfg.eval_soft else "hard",
+        "layers": list(outcome.layers),
+        "n_target_matrices": len(outcome.targets),
+        "n_target_weights": sum(t.shape[0] * t.shape[1] for t in outcome.targets),
+        "summary": summary,
+        "macro": {k: _macro([row[k] for row in rows]) for k in ("full", "subnetwork", "random")}
+        if rows
+        else {},
+        "relations": per,
+        "skipped_relations": skipped,
+    }
+    if len(trained) >= 2:
+        results["overlap"] = jaccard_overlap(trained)
+    steps = sum(rt.steps for rt in outcome.relations.values())
+    secs = sum(rt.seconds for rt in outcome.relations.values())
+    results["throughput"] = {
+        "train_steps": steps,
+        "train_seconds": secs,
+        "steps_per_s": steps / secs if secs > 0 else None,
+        "examples_per_s": steps * cfg.batch_size / secs if secs > 0 else None,
+    }
+    return results
+
+
+def _figures(run: Any, results: dict[str, Any], outcome: PruneOutcome) -> None:
+    from bertology.report.figures import grouped_bar_chart, heatmap
+
+    summary = results["summary"]
+    if not summary:
+        return
+    rels = list(summary)
+    grouped_bar_chart(
+        {
+            "full": {r: summary[r]["full p@1"] for r in rels},
+            "subnetwork": {r: summary[r]["subnetwork p@1"] for r in rels},
+            "random (same sparsity)": {r: summary[r]["random p@1"] for r in rels},
+        },
+        run.figures / "p_at_1_full_subnetwork_random.png",
+        "Test P@1: full model vs subnetwork vs random mask",
+        "P@1",
+    )
+    layers = sorted({t.layer for t in outcome.targets})
+    per = results["relations"]
+    heatmap(
+        [[per[r]["sparsity_by_layer"][str(layer)] for layer in layers] for r in rels],
+        run.figures / "sparsity_by_layer.png",
+        "Pruned fraction by layer",
+        "layer",
+        "relation",
+        xticks=[str(layer) for layer in layers],
+        yticks=rels,
+        vmin=0,
+        vmax=1,
+    )
+    if "overlap" in results:
+        ov = results["overlap"]
+        heatmap(
+            ov["overall"],
+            run.figures / "mask_overlap.png",
+            "Jaccard overlap of kept weights",
+            "relation",
+            "relation",
+            xticks=ov["relations"],
+            yticks=ov["relations"],
+            vmin=0,
+            vmax=1,
+        )
+
+
+def _print_table(results: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"bertology prune ({results['mode']}, {results['eval']} eval, test split)")
+    for col in ("relation", "n", "full P@1", "subnet P@1", "random P@1", "sparsity"):
+        table.add_column(col)
+    for r, row in results["summary"].items():
+        table.add_row(
+            r,
+            str(row["n_test"]),
+            f"{row['full p@1']:.3f}",
+            f"{row['subnetwork p@1']:.3f}",
+            f"{row['random p@1']:.3f}",
+            f"{row['sparsity']:.3f}",
+        )
+    console.print(table)
+    for r, why in results["skipped_relations"].items():
+        console.print(f"[yellow]skipped relation {r}: {why}[/yellow]")
+
+
+def load_run_masks(run: str | Path, model: Any) -> dict[str, Any]:
+    """All masks of a run directory, checked against ``model``."""
+    from bertology.prune.storage import load_mask
+
+    d = Path(run) / "masks"
+    files = sorted(d.glob("*.safetensors")) if d.exists() else []
+    if not files:
+        raise InputError("no masks in run directory (expected masks/*.safetensors)", d)
+    masks = [load_mask(p, model) for p in files]
+    return {m.relation: m for m in masks}
+
+
+def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+    """R × R P@1 of relation i under relation j's mask, on the test split of ``run``.
+
+    Writes ``RUN/specialization.json`` and ``figures/specialization.png`` and refreshes the
+    report. The model, facts and split are those of the prune run (``config.yaml``).
+    """
+    from bertology.data.facts import split_by_subject
+    from bertology.io import atomic_write_json
+    from bertology.models.load import load_mlm
+    from bertology.prune.analysis import specialization_matrix
+    from bertology.report.figures import heatmap
+    from bertology.report.html import write_report
+    from bertology.rundir import load_run_config
+
+    run = Path(run)
+    if not (run / "config.yaml").exists():
+        raise InputError("not a prune run directory (no config.yaml)", run)
+    cfg = load_run_config(run)
+    if cfg.get("command") != "prune":
+        raise InputError(f"run directory was written by {cfg.get('command')!r}, not prune", run)
+    tr = cfg["train"]
+    if model is None:
+        model, tokenizer = load_mlm(
+            cfg["model"], cfg.get("device", "auto"), cfg.get("dtype"), attn=cfg.get("attn", "sdpa")
+        )
+    masks = load_run_masks(run, model)
+    factset = read_facts(cfg["facts"], cfg.get("relations_file")).select(cfg.get("relations"))
+    test = split_by_subject(factset.facts, tuple(tr["split_ratios"]), tr["split_seed"])["test"]
+    soft = tr["mode"] == "stochastic" and not tr["hard_eval"]
+    spec = specialization_matrix(
+        model, tokenizer, _by_relation(test), masks, soft, tr.get("eval_batch_size", 64)
+    )
+    spec["eval"] = "soft" if soft else "hard"
+    atomic_write_json(run / "specialization.json", spec)
+    (run / "figures").mkdir(exist_ok=True)
+    heatmap(
+        spec["p@1"],
+        run / "figures" / "specialization.png",
+        f"P@1 of relation (row) under relation's mask (column); mean off-diagonal drop "
+        f"{spec['mean_offdiagonal_drop']:.3f}",
+        "mask of relation",
+        "relation evaluated",
+        xticks=spec["relations"],
+        yticks=spec["relations"],
+        vmin=0,
+        vmax=1,
+    )
+    write_report(run, title="bertology prune")
+    _print_matrix(spec)
+    return spec
+
+
+def _print_matrix(spec: dict[str, Any]) -> None:
+    from bertology.prune.maskfiles import print_relation_matrix
+
+    print_relation_matrix(
+        "specialization: P@1 (row = relation evaluated, column = mask used)",
+        "relation \\ mask",
+        spec["relations"],
+        spec["p@1"],
+    )
+    console.print(f"mean off-diagonal drop: {spec['mean_offdiagonal_drop']:.3f}")

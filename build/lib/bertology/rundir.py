@@ -1,0 +1,154 @@
+"""The run directory: one per command, the same layout everywhere (DESIGN.md).
+
+::
+
+    RUN/
+      config.yaml      resolved configuration of the command
+      results.json     stable schema, with a ``schema`` version field
+      metrics.jsonl    streamed while the command runs
+      figures/         PNG figures
+      masks/, checkpoints/   artifacts
+      report.html      a human-readable page of results and figures
+      env.json         versions, device, git revision
+
+Every command creates a :class:`RunDir`, writes through it, and calls :meth:`RunDir.finish`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bertology.io import JsonlAppender, atomic_write_json, atomic_write_text
+
+RESULTS_SCHEMA = 1
+
+
+def _plain(obj: Any) -> Any:
+    """Dataclasses, paths and tuples to plain YAML/JSON-able values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _plain(dataclasses.asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "item") and callable(obj.item):
+        return obj.item()
+    return obj
+
+
+def git_revision() -> str | None:
+    """The git revision of the bertology source tree, if it is a checkout."""
+    try:
+        root = Path(__file__).resolve().parent.parent
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        )
+        if out.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment_info(device: str | None = None) -> dict[str, Any]:
+    """Versions, device and git revision, for ``env.json``."""
+    import torch
+
+    import bertology
+
+    info: dict[str, Any] = {
+        "bertology": bertology.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "cuda_available": torch.cuda.is_available(),
+        "device": device,
+        "git_revision": git_revision(),
+        "argv": sys.argv,
+        "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    if torch.cuda.is_available():
+        info["cuda_device"] = torch.cuda.get_device_name(0)
+    for mod in ("transformers", "tokenizers", "datasets", "safetensors", "numpy", "spacy"):
+        try:
+            info[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001 - optional packages
+            info[mod] = None
+    return info
+
+
+class RunDir:
+    """A command's output directory. Creating one writes ``config.yaml`` and ``env.json``."""
+
+    def __init__(self, path: str | Path, command: str, config: Any, device: str | None = None):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.command = command
+        self.config = _plain(config)
+        atomic_write_text(
+            self.path / "config.yaml",
+            yaml.safe_dump({"command": command, **self.config}, sort_keys=False),
+        )
+        atomic_write_json(self.path / "env.json", environment_info(device))
+        self._metrics: JsonlAppender | None = None
+
+    # paths ---------------------------------------------------------------------------------
+    @property
+    def figures(self) -> Path:
+        d = self.path / "figures"
+        d.mkdir(exist_ok=True)
+        return d
+
+    def subdir(self, name: str) -> Path:
+        d = self.path / name
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    # writers -------------------------------------------------------------------------------
+    def log_metrics(self, row: dict[str, Any]) -> None:
+        """Append one line to ``metrics.jsonl`` (streamed, flushed)."""
+        if self._metrics is None:
+            self._metrics = JsonlAppender(self.path / "metrics.jsonl")
+        self._metrics.write(row)
+
+    def write_json(self, name: str, obj: Any) -> Path:
+        return atomic_write_json(self.path / name, _plain(obj))
+
+    def write_results(self, results: dict[str, Any]) -> Path:
+        """Write ``results.json`` with the schema version first."""
+        return self.write_json("results.json", {"schema": RESULTS_SCHEMA, **_plain(results)})
+
+    def read_results(self) -> dict[str, Any]:
+        return json.loads((self.path / "results.json").read_text())
+
+    def finish(self, title: str | None = None) -> Path:
+        """Close streams and write ``report.html`` from results and figures."""
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
+        from bertology.report.html import write_report
+
+        return write_report(self.path, title=title or f"bertology {self.command}")
+
+
+def load_run_config(path: str | Path) -> dict[str, Any]:
+    """Read a run directory's ``config.yaml``."""
+    return yaml.safe_load((Path(path) / "config.yaml").read_text())

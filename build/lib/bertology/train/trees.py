@@ -1,0 +1,134 @@
+"""Dependency trees for pre-training, through :mod:`bertology.data.dependency` and
+:mod:`bertology.syntax`: reading gold trees, spaCy parses made once and cached, token-level
+edges for the regularizer, and UAS at checkpoints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bertology.errors import InputError
+
+
+def iter_trees(path: str | Path) -> Iterator[tuple[list[str], list[int]]]:
+    """``(forms, heads)`` of each tree of a CoNLL-U file, in order (heads 1-based, 0 = root)."""
+    from bertology.data.dependency import iter_conllu
+
+    for s in iter_conllu(path):
+        yield s.forms, s.heads
+
+
+def token_edges(heads: list[int], first_piece: np.ndarray) -> np.ndarray:
+    """``(e, 2)`` edges ``(dependent, head)`` at the first piece of each word of one sentence.
+
+    ``first_piece[w]`` is the token index of word ``w``'s first piece (-1: the word has no
+    token). Delegates to :func:`bertology.syntax.regularizer.token_edges`.
+    """
+    from bertology.syntax.regularizer import token_edges as _token_edges
+
+    n_tok = int(first_piece.max()) + 1 if len(first_piece) else 0
+    word_ids: list[int | None] = [None] * n_tok
+    for w, t in enumerate(first_piece.tolist()):
+        if t >= 0:
+            word_ids[t] = w
+    e = _token_edges([heads], [word_ids])  # (e, 3): (0, dependent token, head token)
+    return e[:, 1:].numpy().astype(np.int64)
+
+
+def parse_with_spacy_cached(
+    paths: list[str],
+    text_column: str,
+    spacy_model: str | None,
+    cache_dir: Path,
+    limit: int | None,
+    log: Callable[[str], None] | None,
+) -> list[str]:
+    """Parse each training file with spaCy once; return the cached CoNLL-U paths (one per file).
+
+    Each line becomes one tree: when spaCy splits a line into several sentences, their trees
+    are joined (several roots), so the trees stay aligned line by line with the text.
+    """
+    from bertology.data.dependency import (
+        DependencySentence,
+        doc_to_sentences,
+        load_spacy,
+        write_conllu,
+    )
+    from bertology.train.data import file_identity, iter_texts
+
+    out: list[str] = []
+    nlp = None
+    for src in paths:
+        key = hashlib.sha256(
+            json.dumps([file_identity(src), text_column, spacy_model, limit]).encode()
+        ).hexdigest()[:20]
+        target = Path(cache_dir) / f"parse-{key}.conllu"
+        out.append(str(target))
+        if target.exists() or log is None:  # log is None: a non-main rank, which only reads
+            continue
+        if nlp is None:
+            nlp = load_spacy(spacy_model)
+        log(
+            f"parsing {src} with spaCy ({nlp.meta.get('name', spacy_model)}), once; cached in {target}"
+        )
+        rows = list(iter_texts([src], text_column))
+        if limit is not None:
+            rows = rows[:limit]
+        trees: list[DependencySentence] = []
+        for (_, line, text), doc in zip(
+            rows, nlp.pipe((r[2] for r in rows), batch_size=256), strict=True
+        ):
+            parts = doc_to_sentences(doc)
+            forms, heads, rels, upos, off = [], [], [], [], 0
+            for p in parts:
+                forms += p.forms
+                heads += [h + off if h else 0 for h in p.heads]
+                rels += p.deprels
+                upos += p.upos
+                off += len(p.forms)
+            if not forms:
+                raise InputError("spaCy found no words in this line", src, line)
+            trees.append(DependencySentence(forms, heads, rels, upos, sent_id=str(line), text=text))
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        write_conllu(trees, target)
+    return out
+
+
+class UASProbe:
+    """Best-head UAS of a model on a fixed held-out parse set (read once)."""
+
+    def __init__(
+        self, conllu: str | Path, tokenizer: Any, max_sentences: int, batch_size: int, device: Any
+    ):
+        from bertology.data.dependency import read_conllu
+
+        self.sentences = read_conllu(conllu, max_sentences=max_sentences)
+        self.tokenizer = tokenizer
+        self.batch_size = batch_size
+
+    def __call__(self, model: Any) -> dict[str, Any]:
+        """``uas`` (clean: root and punctuation excluded), ``uas_reference``, the best head,
+        and the best head's mean attention on the gold parent (``uas_attn_on_gold``)."""
+        from bertology.syntax.uas import compute_uas
+
+        r = compute_uas(
+            model, self.tokenizer, self.sentences, batch_size=self.batch_size, progress=False
+        )
+        clean, ref = r.best("clean"), r.best("reference")
+        cont = r.continuous("clean")
+        base = r.best_baseline("clean")
+        return {
+            "uas": clean["uas"],
+            "uas_layer": clean["layer"],
+            "uas_head": clean["head"],
+            "uas_direction": clean["direction"],
+            "uas_reference": ref["uas"],
+            "uas_attn_on_gold": float(cont.max()),
+            "uas_offset_baseline": base["uas"],
+            "uas_sentences": r.n_sentences,
+        }

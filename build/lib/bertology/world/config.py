@@ -1,0 +1,184 @@
+"""``WorldConfig``: every size and probability of the world, and reading it from YAML.
+
+A YAML file names only the fields it changes; ``grammar`` may name only some nonterminals and
+expansions (``grammar: {NP: {noun_pp: 0.3}}``). An unknown key stops with an error that names
+the file, the line and the known keys.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bertology.errors import InputError
+from bertology.world.grammar import DEFAULT_RULES
+
+
+@dataclass
+class WorldConfig:
+    """Sizes and probabilities of the synthetic world. The same config and seed give the same files."""
+
+    seed: int = 0
+    tokens: int = 2_000_000
+    """Training-corpus size in tokens (punctuation included); generation stops at the sentence
+    that reaches it. The validation corpus adds ``valid_fraction`` of this."""
+    valid_fraction: float = 0.05
+    heldout_trees: int = 1000
+    """Sentences in ``trees.conllu``: grammar sentences that do not occur in the training corpus."""
+    pairs_per_paradigm: int = 200
+
+    # the language
+    word_zipf_exponent: float = 1.0
+    """Zipf exponent of word frequencies within each word class."""
+    p_plural: float = 0.4
+    max_depth: int = 2
+    """Embedding depth (PPs, relative clauses, coordination) beyond which phrases stay simple."""
+    grammar: dict[str, dict[str, float]] = field(
+        default_factory=lambda: copy.deepcopy(DEFAULT_RULES)
+    )
+    """Expansion weights per nonterminal (see ``bertology.world.grammar``); normalised when used."""
+
+    # the knowledge base
+    n_entities: int | None = None
+    """How many of the lexicon's concrete nouns get facts (None: all of them)."""
+    relation_coverage: float = 0.85
+    """Probability that an entity has a fact for a relation that applies to its kind (IsA: always)."""
+    object_zipf_exponent: float = 1.0
+    """Zipf exponent of a relation's objects within one entity category: a few objects are common."""
+    fact_sentence_fraction: float = 0.2
+    """Share of corpus sentences that state a fact."""
+    fact_zipf_exponent: float = 1.2
+    fact_zipf_offset: float = 10.0
+    """A fact of rank r is stated in proportion to 1 / (r + offset) ** exponent."""
+    min_fact_count: int = 1
+    """Every fact is stated at least this often in the training corpus."""
+
+    def validate(
+        self, path: str | Path | None = None, lines: dict[str, int] | None = None
+    ) -> WorldConfig:
+        """Check types and ranges; raise InputError naming the field, and the file and line it
+        came from when there is one. Returns ``self`` with ``grammar`` completed from defaults."""
+        lines = lines or {}
+
+        def need(ok: bool, name: str, what: str) -> None:
+            if not ok:
+                raise InputError(
+                    f"{name} must be {what}, got {getattr(self, name)!r}", path, lines.get(name)
+                )
+
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "grammar" or (f.name == "n_entities" and value is None):
+                continue
+            if f.type in ("int", "int | None"):
+                need(isinstance(value, int) and not isinstance(value, bool), f.name, "an integer")
+            elif f.type == "float":
+                need(
+                    isinstance(value, (int, float)) and not isinstance(value, bool),
+                    f.name,
+                    "a number",
+                )
+        need(self.tokens >= 1, "tokens", ">= 1")
+        need(0 <= self.valid_fraction < 1, "valid_fraction", "in [0, 1)")
+        need(self.heldout_trees >= 0, "heldout_trees", ">= 0")
+        need(self.pairs_per_paradigm >= 0, "pairs_per_paradigm", ">= 0")
+        need(self.word_zipf_exponent >= 0, "word_zipf_exponent", ">= 0")
+        need(0 <= self.p_plural <= 1, "p_plural", "in [0, 1]")
+        need(self.max_depth >= 0, "max_depth", ">= 0")
+        need(self.n_entities is None or self.n_entities >= 1, "n_entities", ">= 1 or null")
+        need(0 <= self.relation_coverage <= 1, "relation_coverage", "in [0, 1]")
+        need(self.object_zipf_exponent >= 0, "object_zipf_exponent", ">= 0")
+        need(0 < self.fact_sentence_fraction < 1, "fact_sentence_fraction", "in (0, 1)")
+        need(self.fact_zipf_exponent >= 0, "fact_zipf_exponent", ">= 0")
+        need(self.fact_zipf_offset >= 0, "fact_zipf_offset", ">= 0")
+        need(self.min_fact_count >= 1, "min_fact_count", ">= 1")
+        self.grammar = _merge_grammar(self.grammar, path, lines.get("grammar"))
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _merge_grammar(
+    grammar: Any, path: str | Path | None, line: int | None
+) -> dict[str, dict[str, float]]:
+    """Defaults with ``grammar``'s weights on top; unknown names list the known ones."""
+    if not isinstance(grammar, dict):
+        raise InputError(f"grammar must be a mapping of nonterminals, got {grammar!r}", path, line)
+    merged = copy.deepcopy(DEFAULT_RULES)
+    for nt, expansions in grammar.items():
+        if nt not in merged:
+            raise InputError(
+                f"unknown grammar nonterminal {nt!r}; known: {', '.join(merged)}", path, line
+            )
+        if not isinstance(expansions, dict):
+            raise InputError(
+                f"grammar.{nt} must map expansions to weights, got {expansions!r}", path, line
+            )
+        for name, weight in expansions.items():
+            if name not in merged[nt]:
+                known = ", ".join(merged[nt])
+                raise InputError(
+                    f"unknown expansion {name!r} of grammar.{nt}; known: {known}", path, line
+                )
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+                raise InputError(
+                    f"grammar.{nt}.{name} must be a weight >= 0, got {weight!r}", path, line
+                )
+            merged[nt][name] = float(weight)
+        if sum(merged[nt].values()) <= 0:
+            raise InputError(f"grammar.{nt}: the weights sum to 0", path, line)
+    if merged["VP"]["transitive"] + merged["VP"]["intransitive"] <= 0:
+        raise InputError("grammar.VP: transitive or intransitive needs a weight > 0", path, line)
+    return merged
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """1-based line of each top-level key of a YAML mapping, for error messages."""
+    import yaml
+
+    node = yaml.compose(text)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def config_from_dict(
+    values: dict[str, Any], path: str | Path | None = None, lines: dict[str, int] | None = None
+) -> WorldConfig:
+    """A validated ``WorldConfig`` from a mapping of field overrides."""
+    known = [f.name for f in dataclasses.fields(WorldConfig)]
+    for key in values:
+        if key not in known:
+            line = (lines or {}).get(key)
+            raise InputError(
+                f"unknown config key {key!r}; known keys: {', '.join(known)}", path, line
+            )
+    return WorldConfig(**values).validate(path, lines)
+
+
+def load_world_config(path: str | Path) -> WorldConfig:
+    """Read a YAML file of ``WorldConfig`` overrides; errors name the file and line."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("config file not found", path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        raise InputError(
+            f"not valid YAML ({getattr(e, 'problem', e)})", path, None if line is None else line + 1
+        ) from None
+    if values is None:
+        return WorldConfig()
+    if not isinstance(values, dict):
+        raise InputError(
+            f"expected a mapping of WorldConfig fields, got {type(values).__name__}", path
+        )
+    return config_from_dict(values, path, _key_lines(text))

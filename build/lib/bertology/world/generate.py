@@ -1,0 +1,331 @@
+"""``generate_world``: write a whole synthetic world (corpus, trees, facts, pairs) to a directory.
+
+Layout of the output directory::
+
+    corpus/train.txt  corpus/valid.txt      one sentence a line, space-separated tokens
+    corpus/train.conllu  corpus/valid.conllu gold trees; sentence i is line i of the .txt
+    trees.conllu                            held-out grammar sentences, for UAS
+    facts.jsonl  relations.jsonl            the knowledge base and its probe templates
+    minimal_pairs/<UID>.jsonl               BLiMP-format pairs
+    world.json                              config and statistics
+
+Fact sentences are mixed among the grammar's sentences at random positions. The directory is
+built under a temporary name and renamed when complete, so a world is never half-written.
+Every random choice comes from a ``random.Random`` seeded by ``(seed, purpose)``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from bertology.errors import InputError
+from bertology.io import atomic_directory, atomic_write_json, atomic_write_jsonl
+from bertology.world import words as W
+from bertology.world.config import WorldConfig
+from bertology.world.grammar import SentenceGenerator
+from bertology.world.knowledge import (
+    KnowledgeBase,
+    allocate_counts,
+    build_knowledge_base,
+    plan_mentions,
+    sample_mentions,
+)
+from bertology.world.lexicon import Lexicon
+from bertology.world.pairs import generate_minimal_pairs
+
+SCHEMA = 1
+PILOT_SENTENCES = 2000
+
+
+@dataclass
+class SplitStats:
+    """What one corpus split contains, counted while it is written."""
+
+    sentences: int = 0
+    tokens: int = 0
+    fact_sentences: int = 0
+    max_length: int = 0
+    words: Counter = field(default_factory=Counter)
+    deprels: Counter = field(default_factory=Counter)
+    fact_counts: list[int] = field(default_factory=list)
+    template_counts: Counter = field(default_factory=Counter)
+    grammar_texts: set[str] = field(default_factory=set)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "sentences": self.sentences,
+            "tokens": self.tokens,
+            "grammar_sentences": self.sentences - self.fact_sentences,
+            "fact_sentences": self.fact_sentences,
+            "fact_sentence_fraction": round(self.fact_sentences / max(self.sentences, 1), 4),
+            "mean_sentence_length": round(self.tokens / max(self.sentences, 1), 3),
+            "max_sentence_length": self.max_length,
+            "vocabulary_size": len(self.words),
+        }
+
+
+class WorldWriter:
+    """Generates and writes the parts of one world; ``generate_world`` calls it in order."""
+
+    def __init__(self, config: WorldConfig):
+        self.config = config
+        self.lex = Lexicon(config.seed, config.word_zipf_exponent)
+        self.kb: KnowledgeBase = build_knowledge_base(config, self.lex)
+        pilot = self.grammar(f"{config.seed}:pilot")
+        self.grammar_length = (
+            sum(len(pilot.sentence()) for _ in range(PILOT_SENTENCES)) / PILOT_SENTENCES
+        )
+        weights = [f.weight for f in self.kb.facts]
+        lengths = [
+            sum(map(len, self.kb.relations[f.relation].corpus))
+            / len(self.kb.relations[f.relation].corpus)
+            for f in self.kb.facts
+        ]
+        self.fact_length = sum(w * n for w, n in zip(weights, lengths, strict=True)) / sum(weights)
+
+    def grammar(self, stream: str) -> SentenceGenerator:
+        c = self.config
+        return SentenceGenerator(
+            self.lex, random.Random(stream), c.grammar, c.p_plural, c.max_depth
+        )
+
+    def corpus(
+        self, split: str, target_tokens: int, text: TextIO, conllu: TextIO, exact: bool
+    ) -> SplitStats:
+        """Write one split. ``exact``: every fact is stated its allocated number of times (the
+        training split); otherwise mentions are drawn in proportion to the facts' weights."""
+        c, kb = self.config, self.kb
+        seed = c.seed
+        f = c.fact_sentence_fraction
+        n_grammar = target_tokens / (self.grammar_length + f / (1 - f) * self.fact_length)
+        n_facts = round(f / (1 - f) * n_grammar)
+        fact_rng = random.Random(f"{seed}:{split}:facts")
+        if exact:
+            counts = allocate_counts(n_facts, [x.weight for x in kb.facts], c.min_fact_count)
+            mentions = plan_mentions(kb, counts, fact_rng)
+        else:
+            mentions = sample_mentions(kb, n_facts, fact_rng)
+        fact_tokens = sum(len(kb.relations[kb.facts[i].relation].corpus[t]) for i, t in mentions)
+        budget = max(target_tokens - fact_tokens, 0)
+
+        gen = self.grammar(f"{seed}:{split}:grammar")
+        mix = random.Random(f"{seed}:{split}:mix")
+        stats = SplitStats(fact_counts=[0] * len(kb.facts))
+        grammar_tokens, next_fact = 0, 0
+        while next_fact < len(mentions) or grammar_tokens < budget:
+            facts_left = len(mentions) - next_fact
+            grammar_left = max(budget - grammar_tokens, 0) / self.grammar_length
+            if facts_left and mix.random() * (facts_left + grammar_left) < facts_left:
+                i, t = mentions[next_fact]
+                next_fact += 1
+                s = kb.fact_sentence(kb.facts[i], t, self.lex)
+                stats.fact_sentences += 1
+                stats.fact_counts[i] += 1
+                stats.template_counts[kb.facts[i].relation, t] += 1
+            else:
+                s = gen.sentence()
+                grammar_tokens += len(s)
+                if exact:
+                    stats.grammar_texts.add(s.text)
+            stats.sentences += 1
+            stats.tokens += len(s)
+            stats.max_length = max(stats.max_length, len(s))
+            forms = s.forms
+            stats.words.update(forms)
+            stats.deprels.update(s.deprels)
+            text.write(" ".join(forms) + "\n")
+            conllu.write(s.conllu(f"{split}-{stats.sentences}"))
+        return stats
+
+    def heldout_trees(self, out: TextIO, exclude: set[str]) -> dict[str, int]:
+        """Grammar sentences that are not in the training corpus, distinct from each other."""
+        gen = self.grammar(f"{self.config.seed}:heldout")
+        seen = set(exclude)
+        n = tokens = attempts = 0
+        while n < self.config.heldout_trees and attempts < 100 * self.config.heldout_trees:
+            attempts += 1
+            s = gen.sentence()
+            if s.text in seen:
+                continue
+            seen.add(s.text)
+            n += 1
+            tokens += len(s)
+            out.write(s.conllu(f"heldout-{n}"))
+        return {"sentences": n, "tokens": tokens}
+
+
+def _check_out_dir(out: Path) -> None:
+    """Only an empty directory or an earlier world may be replaced."""
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a directory", out)
+    if out.exists() and any(out.iterdir()) and not (out / "world.json").exists():
+        raise InputError(
+            "exists, is not empty and holds no world.json; refusing to replace it", out
+        )
+
+
+def _fact_summary(counts: list[int]) -> dict[str, Any]:
+    if not counts:
+        return {}
+    ordered = sorted(counts)
+
+    def q(p: float) -> int:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+    return {
+        "min": ordered[0], "p10": q(0.1), "p25": q(0.25), "median": q(0.5), "p75": q(0.75),
+        "p90": q(0.9), "max": ordered[-1], "mean": round(sum(counts) / len(counts), 3),
+        "stated_once": sum(c == 1 for c in counts), "stated_at_most_5": sum(c <= 5 for c in counts),
+        "stated_over_100": sum(c > 100 for c in counts),
+    }  # fmt: skip
+
+
+def generate_world(
+    out_dir: str | Path,
+    config: WorldConfig | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Generate the world for ``config`` into ``out_dir`` and return its statistics (world.json).
+
+    ``out_dir`` may not exist, be empty or hold an earlier world (which is replaced).
+    ``progress`` receives one line per finished step.
+    """
+    config = (config or WorldConfig()).validate()
+    say = progress or (lambda message: None)
+    out = Path(out_dir)
+    _check_out_dir(out)
+    start = time.perf_counter()
+    writer = WorldWriter(config)
+    kb = writer.kb
+    with atomic_directory(out, overwrite=True) as tmp:
+        (tmp / "corpus").mkdir()
+        splits: dict[str, SplitStats] = {}
+        for split, tokens, exact in [
+            ("train", config.tokens, True),
+            ("valid", round(config.tokens * config.valid_fraction), False),
+        ]:
+            with (
+                open(tmp / "corpus" / f"{split}.txt", "w", encoding="utf-8") as text,
+                open(tmp / "corpus" / f"{split}.conllu", "w", encoding="utf-8") as conllu,
+            ):
+                splits[split] = writer.corpus(split, tokens, text, conllu, exact)
+            elapsed = time.perf_counter() - start
+            say(
+                f"{split}: {splits[split].tokens:,} tokens, {splits[split].sentences:,} sentences ({elapsed:.1f} s)"
+            )
+        train, valid = splits["train"], splits["valid"]
+        with open(tmp / "trees.conllu", "w", encoding="utf-8") as f:
+            heldout = writer.heldout_trees(f, train.grammar_texts)
+        say(f"trees.conllu: {heldout['sentences']:,} held-out sentences")
+
+        pairs = generate_minimal_pairs(
+            writer.lex,
+            config.seed,
+            config.pairs_per_paradigm,
+            config.p_plural,
+            config.grammar,
+            exclude=train.grammar_texts,
+        )
+        for uid, items in pairs.items():
+            atomic_write_jsonl(
+                tmp / "minimal_pairs" / f"{uid}.jsonl", (p.to_json(i) for i, p in enumerate(items))
+            )
+        say(f"minimal_pairs: {len(pairs)} paradigms x {config.pairs_per_paradigm} pairs")
+
+        facts = [
+            {
+                "subject": f.subject, "relation": f.relation, "object": f.object,
+                "count": train.fact_counts[i], "valid_count": valid.fact_counts[i], "category": f.category,
+            }
+            for i, f in enumerate(kb.facts)
+        ]  # fmt: skip
+        atomic_write_jsonl(tmp / "facts.jsonl", facts)
+        atomic_write_jsonl(
+            tmp / "relations.jsonl",
+            (
+                {
+                    "relation": r.relation,
+                    "template": r.probe.text,
+                    "corpus_templates": [t.text for t in r.corpus],
+                    "object_pos": r.object_upos,
+                    "objects": W.OBJECTS[r.relation],
+                }
+                for r in kb.relations.values()
+            ),
+        )
+        stats = _world_stats(
+            config, writer, train, valid, heldout, {u: len(p) for u, p in pairs.items()}, facts
+        )
+        atomic_write_json(tmp / "world.json", stats)
+    say(f"wrote {out} in {time.perf_counter() - start:.1f} s")
+    return stats
+
+
+def _world_stats(
+    config: WorldConfig,
+    writer: WorldWriter,
+    train: SplitStats,
+    valid: SplitStats,
+    heldout: dict[str, int],
+    pairs: dict[str, int],
+    facts: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """world.json: the config, then what was generated. Deterministic: no times, no paths."""
+    kb = writer.kb
+    relations = list(kb.relations)
+    by_rel: dict[str, list[dict[str, Any]]] = {
+        r: [f for f in facts if f["relation"] == r] for r in relations
+    }
+    upos = {w.form: w.upos for w in writer.lex.all_words()}
+    vocab_by_upos = Counter(upos.get(w, "template/object") for w in train.words)
+    return {
+        "schema": SCHEMA,
+        "generator": "bertology.world",
+        "config": config.to_dict(),
+        "corpus": {"train": train.summary(), "valid": valid.summary(), "heldout_trees": heldout},
+        "vocabulary": {
+            "size": len(train.words),
+            "size_all_splits": len(train.words | valid.words),
+            "by_pos": dict(sorted(vocab_by_upos.items())),
+            "words_seen_once": sum(c == 1 for c in train.words.values()),
+            "counts": dict(sorted(train.words.items(), key=lambda kv: (-kv[1], kv[0]))),
+        },
+        "deprels": dict(sorted(train.deprels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "knowledge": {
+            "entities": len(kb.entities),
+            "entities_per_category": {
+                cat: sum(writer.lex.entity_category[e] == cat for e in kb.entities)
+                for cat in W.ENTITY_CATEGORIES
+            },
+            "relations": len(relations),
+            "facts": len(facts),
+            "fact_mentions": {"train": sum(train.fact_counts), "valid": sum(valid.fact_counts)},
+            "fact_counts": _fact_summary(train.fact_counts),
+            "per_relation": {
+                r: {
+                    "facts": len(by_rel[r]),
+                    "mentions": sum(f["count"] for f in by_rel[r]),
+                    "objects": len(W.OBJECTS[r]),
+                    "objects_used": len({f["object"] for f in by_rel[r]}),
+                    "fact_counts": _fact_summary([f["count"] for f in by_rel[r]]),
+                    "template_mentions": {
+                        t.text: train.template_counts[r, i]
+                        for i, t in enumerate(kb.relations[r].corpus)
+                    },
+                    "probe_template": kb.relations[r].probe.text,
+                }
+                for r in relations
+            },
+        },
+        "facts": [
+            {k: f[k] for k in ("subject", "relation", "object", "count", "valid_count")}
+            for f in facts
+        ],
+        "minimal_pairs": pairs,
+    }
