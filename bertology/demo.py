@@ -53,8 +53,12 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
     stats = generate_world(
         world, WorldConfig(tokens=cfg.tokens, seed=cfg.seed), progress=console.print
     )
+    train = stats["corpus"]["train"]
     summary["world"] = {
-        k: stats.get(k) for k in ("tokens", "sentences", "vocab_size") if k in stats
+        "tokens": train["tokens"],
+        "sentences": train["sentences"],
+        "vocabulary_size": train["vocabulary_size"],
+        "facts": stats["knowledge"]["facts"],
     }
 
     console.rule("[bold]2/5 pretrain")

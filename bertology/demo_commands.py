@@ -19,8 +19,13 @@ def register(app: typer.Typer) -> None:
         steps: int = typer.Option(1500, "--steps", help="Pre-training steps."),
         seed: int = typer.Option(0, "--seed"),
         skip_prune: bool = typer.Option(False, "--skip-prune"),
+        prune_relations: int = typer.Option(
+            4, "--prune-relations", help="How many relations to train masks for."
+        ),
+        prune_epochs: int = typer.Option(10, "--prune-epochs", help="Mask-training epochs."),
     ) -> None:
         """Run the offline pipeline: world -> pretrain -> probe -> uas -> prune."""
         from bertology.demo import DemoConfig, demo
 
-        demo(out, DemoConfig(tokens=tokens, steps=steps, seed=seed, skip_prune=skip_prune))
+        cfg = DemoConfig(tokens, steps, seed, prune_relations, prune_epochs, skip_prune)
+        demo(out, cfg)

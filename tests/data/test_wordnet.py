@@ -35,7 +35,9 @@ class FakeSynset:
 
 
 def test_extract_relations_directions_by_hand():
-    car, wheel, vehicle, steel, fleet = (FakeSynset(n) for n in ("car", "wheel", "vehicle", "steel", "fleet"))
+    car, wheel, vehicle, steel, fleet = (
+        FakeSynset(n) for n in ("car", "wheel", "vehicle", "steel", "fleet")
+    )
     auto = FakeSynset("motor_vehicle", "auto")  # prefers a single-word lemma
     car.hyper = [vehicle, auto]
     car.parts = [wheel]
@@ -52,10 +54,16 @@ def test_extract_relations_directions_by_hand():
 def test_lexnames_has_the_45_lexicographer_files():
     lines = lexnames_text().splitlines()
     assert len(lines) == 45
-    assert lines[0] == "00\tadj.all\t3" and lines[3] == "03\tnoun.Tops\t1" and lines[44] == "44\tadj.ppl\t3"
+    assert (
+        lines[0] == "00\tadj.all\t3"
+        and lines[3] == "03\tnoun.Tops\t1"
+        and lines[44] == "44\tadj.ppl\t3"
+    )
 
 
-@pytest.mark.skipif(not Path("/usr/share/wordnet/data.noun").exists(), reason="Debian wordnet-base not installed")
+@pytest.mark.skipif(
+    not Path("/usr/share/wordnet/data.noun").exists(), reason="Debian wordnet-base not installed"
+)
 def test_wordnet_cli_builds_facts_from_debian_wordnet(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
@@ -64,8 +72,19 @@ def test_wordnet_cli_builds_facts_from_debian_wordnet(tmp_path, monkeypatch):
 
     monkeypatch.setenv("BERTOLOGY_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "wn"
-    res = CliRunner().invoke(app, ["data", "wordnet", "--out", str(out), "--max-per-relation", "50",
-                                   "--wordnet-dir", "/usr/share/wordnet"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "data",
+            "wordnet",
+            "--out",
+            str(out),
+            "--max-per-relation",
+            "50",
+            "--wordnet-dir",
+            "/usr/share/wordnet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     fs = read_facts(out / "facts.jsonl", out / "relations.jsonl")
     assert sorted(fs.relation_names) == sorted(TEMPLATES)
