@@ -27,5 +27,12 @@ def register(app: typer.Typer) -> None:
         """Run the offline pipeline: world -> pretrain -> probe -> uas -> prune."""
         from bertology.demo import DemoConfig, demo
 
-        cfg = DemoConfig(tokens, steps, seed, prune_relations, prune_epochs, skip_prune)
+        cfg = DemoConfig(
+            tokens=tokens,
+            steps=steps,
+            seed=seed,
+            prune_relations=prune_relations,
+            prune_epochs=prune_epochs,
+            skip_prune=skip_prune,
+        )
         demo(out, cfg)
