@@ -6,7 +6,8 @@
 3. ``probe``    cloze-probe the final model on the world's facts, through the held-out
                 template (knowledge, not string matching)
 4. ``uas``      head-wise UAS of the final model on the held-out gold trees
-5. ``prune``    relation-specific subnetworks for a few relations, with controls
+5. ``prune``    relation-specific subnetworks for a few relations, with controls, the
+                specialization matrix and the [MASK] readout (``specialize``, ``inspect``)
 
 Each stage writes its own run directory under ``OUT``; ``OUT/index.html`` links their reports.
 """
@@ -142,10 +143,22 @@ def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> di
         )
         or {}
     )
-    return {
+    summary: dict[str, Any] = {
         r: {k: v for k, v in m.items() if k in ("full", "subnetwork", "random", "sparsity")}
         for r, m in res.get("relations", {}).items()
+        if "full" in m
     }
+    if len(summary) >= 2:
+        from bertology.prune.run import inspect_run, specialize
+
+        spec = specialize(out)
+        summary["specialization"] = {
+            "relations": spec["relations"],
+            "p@1": spec["p@1"],
+            "mean_offdiagonal_drop": spec["mean_offdiagonal_drop"],
+        }
+        summary["inspection"] = inspect_run(out)["representations"]
+    return summary
 
 
 def _write_index(out: Path, summary: dict[str, Any]) -> None:

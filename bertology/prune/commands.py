@@ -1,4 +1,4 @@
-"""CLI: ``bertology prune``, ``bertology specialize`` and ``bertology masks ...``."""
+"""CLI: ``bertology prune``, ``specialize``, ``inspect`` and ``bertology masks ...``."""
 
 from __future__ import annotations
 
@@ -148,5 +148,14 @@ def register(app: typer.Typer) -> None:
         from bertology.prune.run import specialize
 
         specialize(run)
+
+    @app.command("inspect")
+    def inspect_cmd(
+        run: Path = typer.Argument(..., help="A `bertology prune` run directory."),
+    ) -> None:
+        """[MASK]'s attention by layer and its representations, full model vs subnetworks."""
+        from bertology.prune.run import inspect_run
+
+        inspect_run(run)
 
     app.add_typer(masks_app, name="masks")

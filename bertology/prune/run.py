@@ -294,21 +294,15 @@ def load_run_masks(run: str | Path, model: Any) -> dict[str, Any]:
     return {m.relation: m for m in masks}
 
 
-def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
-    """R × R P@1 of relation i under relation j's mask, on the test split of ``run``.
-
-    Writes ``RUN/specialization.json`` and ``figures/specialization.png`` and refreshes the
-    report. The model, facts and split are those of the prune run (``config.yaml``).
-    """
+def _load_prune_run(
+    run: Path, model: Any, tokenizer: Any
+) -> tuple[Any, Any, dict[str, Any], dict[str, list[Fact]], bool, int]:
+    """A prune run's model (loaded unless given), masks (checked against it), test facts
+    by relation (the run's split), whether evaluation is soft, and the eval batch size."""
     from bertology.data.facts import split_by_subject
-    from bertology.io import atomic_write_json
     from bertology.models.load import load_mlm
-    from bertology.prune.analysis import specialization_matrix
-    from bertology.report.figures import heatmap
-    from bertology.report.html import write_report
     from bertology.rundir import load_run_config
 
-    run = Path(run)
     if not (run / "config.yaml").exists():
         raise InputError("not a prune run directory (no config.yaml)", run)
     cfg = load_run_config(run)
@@ -323,9 +317,23 @@ def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dic
     factset = read_facts(cfg["facts"], cfg.get("relations_file")).select(cfg.get("relations"))
     test = split_by_subject(factset.facts, tuple(tr["split_ratios"]), tr["split_seed"])["test"]
     soft = tr["mode"] == "stochastic" and not tr["hard_eval"]
-    spec = specialization_matrix(
-        model, tokenizer, _by_relation(test), masks, soft, tr.get("eval_batch_size", 64)
-    )
+    return model, tokenizer, masks, _by_relation(test), soft, tr.get("eval_batch_size", 64)
+
+
+def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+    """R × R P@1 of relation i under relation j's mask, on the test split of ``run``.
+
+    Writes ``RUN/specialization.json`` and ``figures/specialization.png`` and refreshes the
+    report. The model, facts and split are those of the prune run (``config.yaml``).
+    """
+    from bertology.io import atomic_write_json
+    from bertology.prune.analysis import specialization_matrix
+    from bertology.report.figures import heatmap
+    from bertology.report.html import write_report
+
+    run = Path(run)
+    model, tokenizer, masks, test, soft, bs = _load_prune_run(run, model, tokenizer)
+    spec = specialization_matrix(model, tokenizer, test, masks, soft, bs)
     spec["eval"] = "soft" if soft else "hard"
     atomic_write_json(run / "specialization.json", spec)
     (run / "figures").mkdir(exist_ok=True)
@@ -346,6 +354,52 @@ def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dic
     return spec
 
 
+def inspect_run(run: str | Path, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+    """[MASK] attention and [MASK] representations, full model vs subnetworks, on ``run``.
+
+    Writes ``RUN/inspection.json``, ``figures/mask_attention.png`` and ``figures/tsne.png``
+    and refreshes the report (see :mod:`bertology.prune.readout`).
+    """
+    from bertology.io import atomic_write_json
+    from bertology.prune.readout import inspect_masks
+    from bertology.report.figures import line_plot, scatter_panels
+    from bertology.report.html import write_report
+
+    run = Path(run)
+    model, tokenizer, masks, test, soft, bs = _load_prune_run(run, model, tokenizer)
+    results, arrays = inspect_masks(model, tokenizer, test, masks, soft, bs)
+    atomic_write_json(run / "inspection.json", results)
+    (run / "figures").mkdir(exist_ok=True)
+    every = results["mask_attention"]["all"]
+    layers = list(range(results["layers"]))
+    line_plot(
+        {
+            f"{g}, {side}": (layers, every[side][g])
+            for g in ("subject", "template")
+            for side in ("full", "subnetwork")
+        },
+        run / "figures" / "mask_attention.png",
+        "[MASK]'s attention share by layer (mean over heads and test facts)",
+        "layer",
+        "share of attention",
+    )
+    rep = results["representations"]
+    scatter_panels(
+        {
+            f"full model (silhouette {rep['silhouette_full']:.2f})": arrays["tsne_full"],
+            f"own subnetwork (silhouette {rep['silhouette_subnetwork']:.2f})": arrays[
+                "tsne_subnetwork"
+            ],
+        },
+        arrays["labels"],
+        run / "figures" / "tsne.png",
+        "t-SNE of [MASK]'s final hidden state, coloured by relation",
+    )
+    write_report(run, title="bertology prune")
+    _print_inspection(results)
+    return results
+
+
 def _print_matrix(spec: dict[str, Any]) -> None:
     from bertology.prune.maskfiles import print_relation_matrix
 
@@ -356,3 +410,17 @@ def _print_matrix(spec: dict[str, Any]) -> None:
         spec["p@1"],
     )
     console.print(f"mean off-diagonal drop: {spec['mean_offdiagonal_drop']:.3f}")
+
+
+def _print_inspection(results: dict[str, Any]) -> None:
+    every = results["mask_attention"]["all"]
+    for side in ("full", "subnetwork"):
+        subj = every[side]["subject"]
+        console.print(
+            f"[MASK] -> subject share by layer, {side}: " + " ".join(f"{x:.3f}" for x in subj)
+        )
+    rep = results["representations"]
+    console.print(
+        f"silhouette of [MASK] states by relation: full {rep['silhouette_full']:.3f}, "
+        f"own subnetwork {rep['silhouette_subnetwork']:.3f} (n={rep['n']})"
+    )

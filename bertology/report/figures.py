@@ -125,3 +125,27 @@ def line_plot(
     if len(series) > 1:
         ax.legend(fontsize=8)
     return save_figure(fig, path)
+
+
+def scatter_panels(
+    panels: dict[str, np.ndarray],
+    labels: Sequence[str] | np.ndarray,
+    path: str | Path,
+    title: str,
+) -> Path:
+    """Side-by-side 2-D scatter plots (``panels[name]`` is ``(N, 2)``), coloured by label."""
+    plt = _plt()
+    labels = np.asarray(labels)
+    names = sorted(set(labels.tolist()))
+    cmap = plt.get_cmap("tab20" if len(names) > 10 else "tab10")
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.5), squeeze=False)
+    for ax, (name, xy) in zip(axes[0], panels.items(), strict=True):
+        for k, lab in enumerate(names):
+            sel = labels == lab
+            ax.scatter(xy[sel, 0], xy[sel, 1], s=8, color=cmap(k % cmap.N), label=lab)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0][-1].legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1, 0.5))
+    fig.suptitle(title)
+    return save_figure(fig, path)

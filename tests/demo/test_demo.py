@@ -20,9 +20,11 @@ def test_demo_runs_every_stage_and_writes_an_index(tmp_path):
     assert summary["world"]["tokens"] >= 20000 and summary["world"]["facts"] > 0
     assert summary["pretrain"]["final_step"] == 8
     assert 0.0 <= summary["uas"]["best"]["clean"]["uas"] <= 1.0
-    assert len(summary["prune"]) == 2
-    for rel in summary["prune"].values():
-        assert {"full", "subnetwork", "random"} <= set(rel)
+    prune = summary["prune"]
+    assert len(prune["specialization"]["relations"]) == 2
+    assert prune["inspection"]["relations"] == prune["specialization"]["relations"]
+    for r in prune["specialization"]["relations"]:
+        assert {"full", "subnetwork", "random"} <= set(prune[r])
     index = (out / "index.html").read_text()
     for stage in ("pretrain", "probe", "uas", "prune"):
         assert (out / stage / "report.html").exists()

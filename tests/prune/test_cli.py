@@ -63,6 +63,17 @@ def test_prune_specialize_and_masks_commands_write_what_the_issue_specifies(
     for i, r in enumerate(spec["relations"]):
         assert spec["p@1"][i][i] == results["relations"][r]["subnetwork"]["p@1"]
 
+    res = runner.invoke(app, ["inspect", str(run)])
+    assert res.exit_code == 0, res.output
+    ins = json.loads((run / "inspection.json").read_text())
+    assert ins["groups"] == ["subject", "mask", "special", "template"] and ins["layers"] == 2
+    assert set(ins["mask_attention"]["relations"]) == {"capital", "material"}
+    assert ins["representations"]["n"] == sum(
+        results["relations"][r]["split"]["test"] for r in ("capital", "material")
+    )
+    for fig in ("mask_attention.png", "tsne.png"):
+        assert (run / "figures" / fig).exists()
+
     cap, mat = run / "masks" / "capital.safetensors", run / "masks" / "material.safetensors"
     res = runner.invoke(app, ["masks", "stats", str(cap)])
     assert res.exit_code == 0 and "capital" in res.output, res.output
