@@ -25,7 +25,10 @@ def print_relation_matrix(
         table.add_column(r)
     for r, row in zip(relations, rows, strict=True):
         table.add_row(r, *(f"{v:.3f}" for v in row))
-    console.print(table)
+    # wide enough never to truncate names or numbers, also when stderr is not a terminal
+    name = max([len(corner), *(len(r) for r in relations)])
+    need = name + 4 + sum(max(len(r), 5) + 3 for r in relations)
+    Console(stderr=True, width=max(console.width, need)).print(table)
 
 
 def _load(paths: Sequence[Path], model: Any = None) -> list[SubnetworkMask]:

@@ -35,8 +35,9 @@ def checkpoint_steps(cfg: CheckpointConfig, max_steps: int) -> list[int]:
 
     - step 0 (``initial``), the random initialisation;
     - every ``every`` steps up to ``dense_until`` (the whole run when it is null);
-    - after ``dense_until``: every ``then_every`` steps, or ``log_per_decade`` log-spaced steps
-      per factor of ten (1, 2, 3, 6, 10, 18, ... for 4 per decade);
+    - after ``dense_until``: the multiples of ``then_every`` (so ``then_every: 500`` gives
+      500, 1000, ... whatever ``dense_until`` is), or ``log_per_decade`` log-spaced steps per
+      factor of ten (1, 2, 3, 6, 10, 18, ... for 4 per decade);
     - the explicit ``steps`` that fall within the run;
     - the final step.
     """
@@ -48,7 +49,8 @@ def checkpoint_steps(cfg: CheckpointConfig, max_steps: int) -> list[int]:
         out.update(range(cfg.every, dense_end + 1, cfg.every))
     if dense_end < max_steps:
         if cfg.then_every:
-            out.update(range(dense_end + cfg.then_every, max_steps + 1, cfg.then_every))
+            first = (dense_end // cfg.then_every + 1) * cfg.then_every
+            out.update(range(first, max_steps + 1, cfg.then_every))
         elif cfg.log_per_decade > 0:
             k = 0
             while True:

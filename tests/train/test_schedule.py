@@ -10,7 +10,10 @@ from bertology.train.schedule import checkpoint_steps, lr_at, sas_active
 
 def test_checkpoints_step_zero_dense_early_then_every_m_plus_explicit_plus_final():
     c = CheckpointConfig(every=10, dense_until=50, then_every=100, steps=[7, 333, 5000])
-    assert checkpoint_steps(c, 420) == [0, 7, 10, 20, 30, 40, 50, 150, 250, 333, 350, 420]
+    assert checkpoint_steps(c, 420) == [0, 7, 10, 20, 30, 40, 50, 100, 200, 300, 333, 400, 420]
+    # the sparse phase keeps to multiples of then_every, not offsets from dense_until
+    c = CheckpointConfig(every=25, dense_until=300, then_every=250)
+    assert checkpoint_steps(c, 1000)[-5:] == [275, 300, 500, 750, 1000]
 
 
 def test_checkpoints_log_spaced_after_the_dense_phase():
