@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,23 @@ def brown_sentences(
         lines = [ln for ln in lines if min_words <= len(ln.split()) <= max_words]
     else:
         rng = random.Random(seed)
-        words = ["the", "a", "cat", "dog", "man", "woman", "saw", "liked", "house", "river", "city", "old", "new", "big", "small"]
+        words = [
+            "the",
+            "a",
+            "cat",
+            "dog",
+            "man",
+            "woman",
+            "saw",
+            "liked",
+            "house",
+            "river",
+            "city",
+            "old",
+            "new",
+            "big",
+            "small",
+        ]
         lines = [
             " ".join(rng.choice(words) for _ in range(rng.randint(min_words, 15))) + " ."
             for _ in range(5000)
@@ -58,13 +72,3 @@ def bert_base_model(
         tokenizer,
         attn=attn,
     )
-
-
-def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
-    """Best-of-``repeat`` wall time of ``fn()`` and its last result."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out

@@ -78,6 +78,7 @@ def time_mask_steps(model, targets, cfg, batch, gold, mask_id: int, n: int) -> l
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=3, help="timed steps per measurement")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved mask / fine-tuning rounds")
     ap.add_argument("--relations", type=int, default=16)
     ap.add_argument("--facts-per-relation", type=int, default=32, help="32 = one step per relation")
     ap.add_argument("--batch-size", type=int, default=32)
@@ -113,10 +114,6 @@ def main() -> None:
     # 1. one relation's mask-training step (the loop's own step function)
     mask_times = time_mask_steps(model, targets, cfg, batch, gold, mask_id, args.steps)
     one_rel_peak = peak_rss_mb()
-    t_mask = statistics.median(mask_times)
-    print(
-        f"mask-training step:      median {t_mask:.3f}s  (steps: {', '.join(f'{t:.2f}' for t in mask_times)})"
-    )
     print(
         f"peak memory, one relation: +{one_rel_peak - base_peak:.0f} MiB over the loaded model "
         f"(ru_maxrss {one_rel_peak:.0f} MiB; model loaded: RSS {base_rss:.0f} MiB)"
@@ -141,10 +138,10 @@ def main() -> None:
     )
     del out
 
-    # 3. full fine-tuning step: forward, backward, AdamW on all weights (same batch and loss)
-    for p in model.parameters():
-        p.requires_grad_(True)
-    ft_opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    # 3. full fine-tuning step: forward, backward, AdamW on all weights (same batch and loss),
+    # interleaved with more mask-training steps, round by round, so that other load on a
+    # shared machine falls on both alike
+    ft_opt = None
     rows, cols = mask_positions(batch["input_ids"], mask_id)
 
     def ft_step() -> None:
@@ -153,8 +150,20 @@ def main() -> None:
         loss.backward()
         ft_opt.step()
 
-    ft_times = timed_steps(ft_step, args.steps)
-    t_ft = statistics.median(ft_times)
+    ft_times: list[float] = []
+    for r in range(args.rounds):
+        if r:
+            mask_times += time_mask_steps(model, targets, cfg, batch, gold, mask_id, args.steps)
+        for p in model.parameters():
+            p.requires_grad_(True)
+        if ft_opt is None:
+            ft_opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
+        ft_times += timed_steps(ft_step, args.steps, warmup=2 if r == 0 else 1)
+    t_mask, t_ft = statistics.median(mask_times), statistics.median(ft_times)
+    print(
+        f"mask-training step:      median {t_mask:.3f}s over {args.rounds} rounds  "
+        f"(steps: {', '.join(f'{t:.2f}' for t in mask_times)})"
+    )
     print(
         f"full fine-tuning step:   median {t_ft:.3f}s  (steps: {', '.join(f'{t:.2f}' for t in ft_times)})"
     )

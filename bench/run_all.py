@@ -1,6 +1,6 @@
 """Run every benchmark (``make bench``); each prints its ratio against its named baseline.
 
-    python bench/run_all.py [NAME ...]     # e.g. probe uas
+python bench/run_all.py [NAME ...]     # e.g. probe uas
 """
 
 from __future__ import annotations
