@@ -72,3 +72,19 @@ def bert_base_model(
         tokenizer,
         attn=attn,
     )
+
+
+def gemm_gflops(m: int = 1024, k: int = 768, n: int = 3072, reps: int = 30) -> float:
+    """fp32 GFLOP/s of one ``(m, k) @ (k, n)`` matmul on this machine's torch threads: the
+    ceiling for a compute-bound encoder forward (a roofline for the ratios printed)."""
+    import time
+
+    import torch
+
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    for _ in range(3):
+        a @ b
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    return 2 * m * k * n * reps / (time.perf_counter() - t0) / 1e9

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import bert_base_model, bert_base_tokenizer, brown_sentences  # noqa: E402
+from common import bert_base_model, bert_base_tokenizer, brown_sentences, gemm_gflops  # noqa: E402
 
 from bertology.data.facts import MASK, Fact  # noqa: E402
 from bertology.probe.run import evaluate_facts  # noqa: E402
@@ -88,6 +88,19 @@ def main() -> None:
     print(f"bertology probe : {ours_fps:8.1f} facts/s ({t_ours:.2f} s for {len(facts)})")
     print(f"fill-mask/prompt: {base_fps:8.1f} facts/s ({t_base:.2f} s for {nb})")
     print(f"top-10 agreement: {agree}/{nb}")
+    # Roofline: the work each side does (2 FLOPs per MAC; encoder matrices at every real
+    # token, the MLM head only at the mask for us, at every token for the pipeline)
+    n_tok = [len(tok(f.prompts[0])["input_ids"]) for f in facts]
+    body = sum(p.numel() for n, p in model.named_parameters() if ".layer." in n and p.dim() == 2)
+    head = model.config.vocab_size * model.config.hidden_size
+    flops_ours = 2 * (body * sum(n_tok) + head * len(facts))
+    flops_base = 2 * (body + head) * sum(n_tok[:nb])
+    peak = gemm_gflops()
+    print(
+        f"achieved: bertology {flops_ours / t_ours / 1e9:.0f} GFLOP/s, fill-mask "
+        f"{flops_base / t_base / 1e9:.0f} GFLOP/s; large fp32 GEMM on this machine {peak:.0f} "
+        f"GFLOP/s -> ratio ceiling here ~{peak / (flops_base / t_base / 1e9) * (flops_base / nb) / (flops_ours / len(facts)):.1f}x"
+    )
     cpu_ratio = (c_base / nb) / (c_ours / len(facts))
     print(f"CPU time: bertology {c_ours:.1f} s, fill-mask {c_base:.1f} s")
     print(
