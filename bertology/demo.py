@@ -137,7 +137,13 @@ def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> di
                 facts=str(world / "facts.jsonl"),
                 relations_file=str(world / "relations.jsonl"),
                 relations=names,
-                train=PruneConfig(layers="all", epochs=cfg.prune_epochs, lr=0.01, seed=cfg.seed),
+                train=PruneConfig(
+                    layers="all",
+                    epochs=cfg.prune_epochs,
+                    lr=0.01,
+                    seed=cfg.seed,
+                    candidates="relation",  # as the probe stage ranks
+                ),
             ),
             out,
         )

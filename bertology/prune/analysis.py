@@ -29,12 +29,20 @@ def evaluate_mask(
     mask: SubnetworkMask | None = None,
     soft: bool = False,
     batch_size: int = 64,
+    *,
+    candidates: str = "all",
+    candidate_facts: Sequence[Fact] | None = None,
 ) -> Evaluation:
-    """P@1/P@10/MRR of the full model (``mask=None``) or of the mask's subnetwork."""
+    """P@1/P@10/MRR of the full model (``mask=None``) or of the mask's subnetwork.
+
+    ``candidates`` is the ranking vocabulary, as for probing: ``"all"``, ``"relation"`` (the
+    objects of the fact's relation among ``candidate_facts``) or a one-word-per-line file.
+    """
+    kw = {"candidates": candidates, "candidate_facts": candidate_facts}
     if mask is None:
-        return evaluate_facts(model, tokenizer, facts, ks=(1, 10), batch_size=batch_size)
+        return evaluate_facts(model, tokenizer, facts, ks=(1, 10), batch_size=batch_size, **kw)
     with applied(model, mask, soft=soft):
-        return evaluate_facts(model, tokenizer, facts, ks=(1, 10), batch_size=batch_size)
+        return evaluate_facts(model, tokenizer, facts, ks=(1, 10), batch_size=batch_size, **kw)
 
 
 def relation_metrics(ev: Evaluation, relation: str) -> dict[str, Any]:
@@ -73,6 +81,9 @@ def subnetwork_vs_controls(
     seeds: Sequence[int] = (0, 1, 2),
     batch_size: int = 64,
     full: dict[str, Any] | None = None,
+    *,
+    candidates: str = "all",
+    candidate_facts: Sequence[Fact] | None = None,
 ) -> dict[str, Any]:
     """Test metrics of the full model, the subnetwork and random masks of equal sparsity.
 
@@ -81,20 +92,28 @@ def subnetwork_vs_controls(
     ``subnetwork`` is the one chosen by ``soft``.
     """
     r = mask.relation
+    kw = {"candidates": candidates, "candidate_facts": candidate_facts}
     out: dict[str, Any] = {}
     out["full"] = full or relation_metrics(
-        evaluate_mask(model, tokenizer, facts, None, batch_size=batch_size), r
+        evaluate_mask(model, tokenizer, facts, None, batch_size=batch_size, **kw), r
     )
-    hard = relation_metrics(evaluate_mask(model, tokenizer, facts, mask, False, batch_size), r)
+    hard = relation_metrics(
+        evaluate_mask(model, tokenizer, facts, mask, False, batch_size, **kw), r
+    )
     if mask.soft is not None:
-        soft_m = relation_metrics(evaluate_mask(model, tokenizer, facts, mask, True, batch_size), r)
+        soft_m = relation_metrics(
+            evaluate_mask(model, tokenizer, facts, mask, True, batch_size, **kw), r
+        )
         out["subnetwork"] = soft_m if soft else hard
         out["subnetwork_soft"], out["subnetwork_hard"] = soft_m, hard
     else:
         out["subnetwork"] = hard
     seeds_m = [
         relation_metrics(
-            evaluate_mask(model, tokenizer, facts, random_control(mask, s), False, batch_size), r
+            evaluate_mask(
+                model, tokenizer, facts, random_control(mask, s), False, batch_size, **kw
+            ),
+            r,
         )
         for s in seeds
     ]
@@ -110,6 +129,9 @@ def specialization_matrix(
     masks: Mapping[str, SubnetworkMask],
     soft: bool = False,
     batch_size: int = 64,
+    *,
+    candidates: str = "all",
+    candidate_facts: Sequence[Fact] | None = None,
 ) -> dict[str, Any]:
     """P@1 of relation i (row) under the mask of relation j (column), for all i, j.
 
@@ -122,7 +144,14 @@ def specialization_matrix(
     p1 = [[float("nan")] * len(rels) for _ in rels]
     for j, rj in enumerate(rels):
         ev = evaluate_mask(
-            model, tokenizer, every, masks[rj], soft and masks[rj].soft is not None, batch_size
+            model,
+            tokenizer,
+            every,
+            masks[rj],
+            soft and masks[rj].soft is not None,
+            batch_size,
+            candidates=candidates,
+            candidate_facts=candidate_facts,
         )
         for i, ri in enumerate(rels):
             p1[i][j] = relation_metrics(ev, ri)["p@1"]

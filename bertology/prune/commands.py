@@ -95,6 +95,11 @@ def register(app: typer.Typer) -> None:
         save_soft: bool | None = typer.Option(
             None, "--save-soft/--no-save-soft", help="Store σ(G) as fp16 next to the bits."
         ),
+        candidates: str = typer.Option(
+            "all",
+            "--candidates",
+            help="Ranking vocabulary of dev/test P@k: all | relation (its objects) | FILE.",
+        ),
         eval_batch_size: int = typer.Option(64, "--eval-batch-size"),
         device: str = typer.Option("auto", "--device"),
         dtype: str | None = typer.Option(None, "--dtype", help="fp32 | bf16 | fp16"),
@@ -124,6 +129,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             split_seed=split_seed,
             hard_eval=hard_eval,
+            candidates=candidates,
             eval_batch_size=eval_batch_size,
             progress=progress,
         )

@@ -132,15 +132,16 @@ def mask_combine(
     rels = {m.relation for m in masks}
     facts = [f for f in test if f.relation in rels]
     bs = tr.get("eval_batch_size", 64)
-    full = evaluate_mask(model, tok, facts, None, batch_size=bs)
-    comb = evaluate_mask(model, tok, facts, combo, batch_size=bs)
+    cand = {"candidates": tr.get("candidates", "all"), "candidate_facts": factset.facts}
+    full = evaluate_mask(model, tok, facts, None, batch_size=bs, **cand)
+    comb = evaluate_mask(model, tok, facts, combo, batch_size=bs, **cand)
     table = Table(title=f"{how} of masks, test P@1")
     for col in ("relation", "n", "full", "own mask", how):
         table.add_column(col)
     per = {}
     for m in masks:
         own = evaluate_mask(
-            model, tok, [f for f in facts if f.relation == m.relation], m, batch_size=bs
+            model, tok, [f for f in facts if f.relation == m.relation], m, batch_size=bs, **cand
         )
         row = {
             "full": relation_metrics(full, m.relation),

@@ -72,6 +72,10 @@ def prune(
     from bertology.train.distributed import init_distributed
 
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
+    if config.train.candidates not in ("all", "relation"):
+        from bertology.probe.scoring import read_candidate_file
+
+        read_candidate_file(config.train.candidates)  # a missing or empty file stops here
     ctx = init_distributed(config.device)
     if model is None:
         model, tokenizer = load_mlm(config.model, ctx.device, config.dtype, attn=config.attn)
@@ -132,8 +136,13 @@ def analyse_outcome(
         for s in ("train", "dev", "test")
     }
     every_test = [f for fs in test.values() for f in fs]
+    # "relation" candidates: each relation's objects over all splits, as probing takes them
+    cand = {
+        "candidates": cfg.candidates,
+        "candidate_facts": [f for s in ("train", "dev", "test") for f in outcome.splits[s]],
+    }
     full_ev = (
-        evaluate_mask(model, tokenizer, every_test, None, batch_size=cfg.eval_batch_size)
+        evaluate_mask(model, tokenizer, every_test, None, batch_size=cfg.eval_batch_size, **cand)
         if every_test
         else None
     )
@@ -158,6 +167,7 @@ def analyse_outcome(
                 config.random_seeds,
                 cfg.eval_batch_size,
                 full,
+                **cand,
             )
         else:
             nan = {"p@1": math.nan, "p@10": math.nan, "mrr": math.nan, "n": 0}
@@ -194,6 +204,7 @@ def analyse_outcome(
         "facts": config.facts,
         "mode": cfg.mode,
         "eval": "soft" if cfg.eval_soft else "hard",
+        "candidates": cfg.candidates,
         "layers": list(outcome.layers),
         "n_target_matrices": len(outcome.targets),
         "n_target_weights": sum(t.shape[0] * t.shape[1] for t in outcome.targets),
@@ -296,9 +307,11 @@ def load_run_masks(run: str | Path, model: Any) -> dict[str, Any]:
 
 def _load_prune_run(
     run: Path, model: Any, tokenizer: Any
-) -> tuple[Any, Any, dict[str, Any], dict[str, list[Fact]], bool, int]:
+) -> tuple[Any, Any, dict[str, Any], dict[str, list[Fact]], bool, dict[str, Any]]:
     """A prune run's model (loaded unless given), masks (checked against it), test facts
-    by relation (the run's split), whether evaluation is soft, and the eval batch size."""
+    by relation (the run's split), whether evaluation is soft, and how facts are scored
+    (``batch_size``, ``candidates``, ``candidate_facts``: keyword arguments of
+    :func:`bertology.prune.analysis.evaluate_mask`)."""
     from bertology.data.facts import split_by_subject
     from bertology.models.load import load_mlm
     from bertology.rundir import load_run_config
@@ -317,7 +330,12 @@ def _load_prune_run(
     factset = read_facts(cfg["facts"], cfg.get("relations_file")).select(cfg.get("relations"))
     test = split_by_subject(factset.facts, tuple(tr["split_ratios"]), tr["split_seed"])["test"]
     soft = tr["mode"] == "stochastic" and not tr["hard_eval"]
-    return model, tokenizer, masks, _by_relation(test), soft, tr.get("eval_batch_size", 64)
+    scoring = {
+        "batch_size": tr.get("eval_batch_size", 64),
+        "candidates": tr.get("candidates", "all"),
+        "candidate_facts": factset.facts,
+    }
+    return model, tokenizer, masks, _by_relation(test), soft, scoring
 
 
 def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
@@ -332,8 +350,9 @@ def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dic
     from bertology.report.html import write_report
 
     run = Path(run)
-    model, tokenizer, masks, test, soft, bs = _load_prune_run(run, model, tokenizer)
-    spec = specialization_matrix(model, tokenizer, test, masks, soft, bs)
+    model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer)
+    spec = specialization_matrix(model, tokenizer, test, masks, soft, **scoring)
+    spec["candidates"] = scoring["candidates"]
     spec["eval"] = "soft" if soft else "hard"
     atomic_write_json(run / "specialization.json", spec)
     (run / "figures").mkdir(exist_ok=True)
@@ -366,8 +385,8 @@ def inspect_run(run: str | Path, model: Any = None, tokenizer: Any = None) -> di
     from bertology.report.html import write_report
 
     run = Path(run)
-    model, tokenizer, masks, test, soft, bs = _load_prune_run(run, model, tokenizer)
-    results, arrays = inspect_masks(model, tokenizer, test, masks, soft, bs)
+    model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer)
+    results, arrays = inspect_masks(model, tokenizer, test, masks, soft, scoring["batch_size"])
     atomic_write_json(run / "inspection.json", results)
     (run / "figures").mkdir(exist_ok=True)
     every = results["mask_attention"]["all"]

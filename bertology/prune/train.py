@@ -77,6 +77,7 @@ class PruneConfig:
     split_seed: int = 0
     split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
     hard_eval: bool = False  # stochastic: evaluate (and early-stop on) thresholded masks
+    candidates: str = "all"  # ranking vocabulary of dev/test P@k: all | relation | FILE
     # speed only
     eval_batch_size: int = 64
     progress: bool = True
@@ -132,9 +133,19 @@ def _dev_p1(
     masks: list[torch.Tensor],
     facts: list[Fact],
     bs: int,
+    candidates: str = "all",
+    candidate_facts: list[Fact] | None = None,
 ) -> float:
     mm.set(masks)
-    ev = evaluate_facts(model, tokenizer, facts, ks=(1,), batch_size=bs)
+    ev = evaluate_facts(
+        model,
+        tokenizer,
+        facts,
+        ks=(1,),
+        batch_size=bs,
+        candidates=candidates,
+        candidate_facts=candidate_facts,
+    )
     return float(ev.metrics["micro"]["p@1"])
 
 
@@ -187,7 +198,8 @@ def _train_relation(
     if not examples:
         return RelationTraining(relation, None, skipped=SKIP_NO_TRAIN_FACTS)
     dev = [f for f in split["dev"]]
-    dev_prepared, _ = prepare_facts(dev, tokenizer)
+    every = [f for part in split.values() for f in part]  # where "relation" candidates come from
+    dev_prepared, _ = prepare_facts(dev, tokenizer, cfg.candidates, every)
     gen = torch.Generator().manual_seed(relation_seed(cfg.seed, relation))
     scores = init_scores(mm.targets, mcfg, gen, device)  # [(out, in)] leaf tensors
     noise = gen if device.type == "cpu" else torch.Generator(device).manual_seed(gen.initial_seed())
@@ -228,7 +240,16 @@ def _train_relation(
                 sum(hard_keep(g, mcfg.threshold).sum() for g in scores)
             ) / sum(g.numel() for g in scores)
             if dev_prepared:
-                row["dev_p@1"] = _dev_p1(model, tokenizer, mm, eval_masks, dev, cfg.eval_batch_size)
+                row["dev_p@1"] = _dev_p1(
+                    model,
+                    tokenizer,
+                    mm,
+                    eval_masks,
+                    dev,
+                    cfg.eval_batch_size,
+                    cfg.candidates,
+                    every,
+                )
             mm.set(None)
         out.history.append(row)
         if on_metrics is not None:

@@ -98,3 +98,31 @@ def test_specialization_matrix_has_a_row_per_relation_and_a_column_per_mask(
     assert spec["mean_offdiagonal_drop"] == pytest.approx(
         ((p[0][0] - p[0][1]) + (p[1][1] - p[1][0])) / 2
     )
+
+
+def test_relation_candidates_rank_within_the_relations_objects(
+    tiny_bert, wordpiece_tokenizer, small_facts, targets
+):
+    """With --candidates relation every gold rank is at most its full-vocabulary rank and at
+    most the number of the relation's objects; the metrics are not the same as over all."""
+    from bertology.prune.analysis import evaluate_mask, subnetwork_vs_controls
+
+    mask = _mask(targets, "capital", 0, 0.3)
+    facts = [f for f in small_facts if f.relation == "capital"]
+    kw = {"candidates": "relation", "candidate_facts": small_facts}
+    n_objects = len({f.object for f in facts})
+    for m in (None, mask):
+        every = evaluate_mask(tiny_bert, wordpiece_tokenizer, facts, m)
+        rel = evaluate_mask(tiny_bert, wordpiece_tokenizer, facts, m, **kw)
+        assert [s.fact for s in rel.scores] == [s.fact for s in every.scores]
+        for a, b in zip(rel.scores, every.scores, strict=True):
+            assert 1 <= a.rank <= min(b.rank, n_objects)
+    both = {
+        c: subnetwork_vs_controls(
+            tiny_bert, wordpiece_tokenizer, facts, mask, candidates=c, candidate_facts=small_facts
+        )
+        for c in ("all", "relation")
+    }
+    for k in ("full", "subnetwork", "random"):
+        assert both["relation"][k]["mrr"] >= both["all"][k]["mrr"]
+        assert both["relation"][k]["mrr"] >= 1 / n_objects

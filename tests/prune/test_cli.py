@@ -38,6 +38,7 @@ def test_prune_specialize_and_masks_commands_write_what_the_issue_specifies(
     assert res.exit_code == 0, res.output
     results = json.loads((run / "results.json").read_text())
     assert results["schema"] == 1 and results["layers"] == [0, 1]
+    assert results["candidates"] == "all"
     assert results["skipped_relations"] == {"story": "no single-token training facts"}
     for r in ("capital", "material"):
         entry = results["relations"][r]
@@ -130,14 +131,16 @@ def test_bad_layer_range_and_foreign_mask_are_refused_with_clear_messages(
     res = runner.invoke(app, args)
     assert res.exit_code != 0
     assert "2 prunable layers" in str(res.exception)
-    run = tmp_path / "run"
-    assert (
-        runner.invoke(
-            app,
-            _prune_args(scaled_bert_dir, facts, rel, run, "--relation", "capital", "--epochs", "1"),
-        ).exit_code
-        == 0
+    res = runner.invoke(
+        app, _prune_args(scaled_bert_dir, facts, rel, tmp_path / "c", "--candidates", "no.txt")
     )
+    assert res.exit_code != 0 and "candidate file not found" in str(res.exception)
+    assert not (tmp_path / "c").exists()  # refused before anything was written
+    run = tmp_path / "run"
+    one = ["--relation", "capital", "--epochs", "1", "--candidates", "relation"]
+    res = runner.invoke(app, _prune_args(scaled_bert_dir, facts, rel, run, *one))
+    assert res.exit_code == 0, res.output
+    assert json.loads((run / "results.json").read_text())["candidates"] == "relation"
     res = runner.invoke(
         app,
         [
