@@ -29,13 +29,21 @@ console = Console(stderr=True)
 
 @dataclass
 class DemoConfig:
-    """Sizes of the demo. The defaults finish in minutes on a 2-core CPU."""
+    """Sizes of the demo. The defaults take about 20 minutes on a 2-core CPU.
+
+    ``fact_fraction`` is the share of corpus sentences that state a fact. At the world's
+    default (0.2) world-tiny learns syntax but, within a few thousand steps, no facts: its
+    predictions ignore the subject. At 0.6 it starts using the subject after ~2000 steps
+    (held-out-template probe P@1 0.33 after 4000 steps on a 2M-token world), so the demo's
+    probe and prune stages have knowledge to find.
+    """
 
     tokens: int = 1_000_000
-    steps: int = 1500
+    steps: int = 3000
     seed: int = 0
+    fact_fraction: float = 0.6
     prune_relations: int = 4
-    prune_epochs: int = 10
+    prune_epochs: int = 20
     skip_prune: bool = False
 
 
@@ -52,7 +60,9 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
     console.rule("[bold]1/5 world")
     world = out / "world"
     stats = generate_world(
-        world, WorldConfig(tokens=cfg.tokens, seed=cfg.seed), progress=console.print
+        world,
+        WorldConfig(tokens=cfg.tokens, seed=cfg.seed, fact_sentence_fraction=cfg.fact_fraction),
+        progress=console.print,
     )
     train = stats["corpus"]["train"]
     summary["world"] = {
@@ -140,6 +150,7 @@ def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> di
                 train=PruneConfig(
                     layers="all",
                     epochs=cfg.prune_epochs,
+                    patience=5,
                     lr=0.01,
                     seed=cfg.seed,
                     candidates="relation",  # as the probe stage ranks
