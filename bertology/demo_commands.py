@@ -14,9 +14,9 @@ def register(app: typer.Typer) -> None:
             Path("runs/demo"), "--out", "-o", help="Directory for every stage's run."
         ),
         tokens: int = typer.Option(
-            1_000_000, "--tokens", help="Size of the world's training corpus."
+            2_000_000, "--tokens", help="Size of the world's training corpus."
         ),
-        steps: int = typer.Option(3000, "--steps", help="Pre-training steps."),
+        steps: int = typer.Option(4000, "--steps", help="Pre-training steps."),
         seed: int = typer.Option(0, "--seed"),
         fact_fraction: float = typer.Option(
             0.6, "--fact-fraction", help="Share of the world's sentences that state a fact."
