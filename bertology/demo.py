@@ -29,7 +29,7 @@ console = Console(stderr=True)
 
 @dataclass
 class DemoConfig:
-    """Sizes of the demo. The defaults take about 15 minutes on a 2-core CPU.
+    """Sizes of the demo. The defaults take 15-20 minutes on a 2-core CPU.
 
     ``fact_fraction`` is the share of corpus sentences that state a fact. At the world's
     default (0.2) world-tiny learns syntax but, within a few thousand steps, no facts: its
