@@ -123,14 +123,14 @@ def read_mask_token(
             if "token_type_ids" in enc:
                 batch["token_type_ids"] = enc["token_type_ids"].to(device)
             out = encoder_of(model)(**encoder_kwargs(model, batch), output_attentions=True)
-            rows = torch.arange(B)
+            rows, cols = torch.arange(B, device=device), mask_pos.to(device)
             # (B, L, H, T) -> [MASK]'s row, mean over heads -> (B, L, T)
-            attn = torch.stack([a[rows, :, mask_pos.to(a.device)] for a in out.attentions], 1)
+            attn = torch.stack([a[rows, :, cols] for a in out.attentions], 1)
             attn = attn.float().mean(2).cpu()
             onehot = torch.nn.functional.one_hot(group.clamp(min=0), len(GROUPS)).float()
             onehot[group < 0] = 0.0
             shares.append(torch.einsum("blt,btg->blg", attn, onehot))
-            hidden.append(out.last_hidden_state[rows, mask_pos.to(device)].float().cpu())
+            hidden.append(out.last_hidden_state[rows, cols].float().cpu())
     return MaskReadout(facts, torch.cat(shares), torch.tensor(found), torch.cat(hidden))
 
 
