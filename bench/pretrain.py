@@ -117,22 +117,9 @@ def run_hf(cfg: Any, tokenizer: Any, rows: Any, device: str, bf16: bool) -> list
         TrainingArguments,
     )
 
-    from bertology.models import SmallMLMConfig, build_mlm
+    from bertology.train.setup import new_model
 
-    m = cfg.model
-    model = build_mlm(
-        SmallMLMConfig(
-            layers=m.layers,
-            hidden=m.hidden,
-            heads=m.heads,
-            intermediate=m.intermediate,
-            max_position=m.max_position,
-            dropout=m.dropout,
-            seed=0,
-        ),
-        tokenizer,
-        attn="sdpa",
-    )
+    model = new_model(cfg, tokenizer, attn="sdpa")  # the very model bertology's loop builds
     model.train()
     stamps: list[float] = []
 

@@ -135,9 +135,12 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
 
 def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> dict[str, Any]:
     from bertology.data.facts import read_facts
-    from bertology.prune.run import PruneRunConfig, prune
+    from bertology.models.load import load_mlm
+    from bertology.prune.run import PruneRunConfig, inspect_run, prune, specialize
     from bertology.prune.train import PruneConfig
 
+    # loaded once for prune, specialize and inspect, as PruneRunConfig's defaults load it
+    model, tok = load_mlm(model_dir, "auto", attn="sdpa")
     names = read_facts(world / "facts.jsonl", world / "relations.jsonl").relation_names[
         : cfg.prune_relations
     ]
@@ -158,6 +161,8 @@ def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> di
                 ),
             ),
             out,
+            model,
+            tok,
         )
         or {}
     )
@@ -166,16 +171,14 @@ def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> di
         for r, m in res.get("relations", {}).items()
         if "full" in m
     }
-    if len(summary) >= 2:
-        from bertology.prune.run import inspect_run, specialize
-
-        spec = specialize(out)
+    if len(summary) >= 2:  # one loaded model serves all three stages
+        spec = specialize(out, model, tok)
         summary["specialization"] = {
             "relations": spec["relations"],
             "p@1": spec["p@1"],
             "mean_offdiagonal_drop": spec["mean_offdiagonal_drop"],
         }
-        summary["inspection"] = inspect_run(out)["representations"]
+        summary["inspection"] = inspect_run(out, model, tok)["representations"]
     return summary
 
 

@@ -31,6 +31,22 @@ def print_relation_matrix(
     Console(stderr=True, width=max(console.width, need)).print(table)
 
 
+def relation_heatmap(
+    matrix: Sequence[Sequence[float]],
+    relations: Sequence[str],
+    path: Path,
+    title: str,
+    xlabel: str = "relation",
+    ylabel: str = "relation",
+) -> Path:
+    """A relation × relation matrix of values in [0, 1] (overlap, specialization) as a PNG."""
+    from bertology.report.figures import heatmap
+
+    return heatmap(
+        matrix, path, title, xlabel, ylabel, xticks=relations, yticks=relations, vmin=0, vmax=1
+    )
+
+
 def _load(paths: Sequence[Path], model: Any = None) -> list[SubnetworkMask]:
     from bertology.prune.storage import load_mask
 
@@ -67,7 +83,6 @@ def mask_overlap(paths: Sequence[Path], out: Path | None = None) -> dict[str, An
     """Jaccard overlap of kept weights (overall and per layer); optional JSON + heatmap."""
     from bertology.io import atomic_write_json
     from bertology.prune.analysis import jaccard_overlap
-    from bertology.report.figures import heatmap
 
     if len(paths) < 2:
         raise InputError("overlap needs at least two mask files")
@@ -78,16 +93,8 @@ def mask_overlap(paths: Sequence[Path], out: Path | None = None) -> dict[str, An
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_json(out / "overlap.json", ov)
-        heatmap(
-            ov["overall"],
-            out / "overlap.png",
-            "Jaccard overlap of kept weights",
-            "relation",
-            "relation",
-            xticks=ov["relations"],
-            yticks=ov["relations"],
-            vmin=0,
-            vmax=1,
+        relation_heatmap(
+            ov["overall"], ov["relations"], out / "overlap.png", "Jaccard overlap of kept weights"
         )
     return ov
 

@@ -229,6 +229,7 @@ def analyse_outcome(
 
 
 def _figures(run: Any, results: dict[str, Any], outcome: PruneOutcome) -> None:
+    from bertology.prune.maskfiles import relation_heatmap
     from bertology.report.figures import grouped_bar_chart, heatmap
 
     summary = results["summary"]
@@ -260,16 +261,11 @@ def _figures(run: Any, results: dict[str, Any], outcome: PruneOutcome) -> None:
     )
     if "overlap" in results:
         ov = results["overlap"]
-        heatmap(
+        relation_heatmap(
             ov["overall"],
+            ov["relations"],
             run.figures / "mask_overlap.png",
             "Jaccard overlap of kept weights",
-            "relation",
-            "relation",
-            xticks=ov["relations"],
-            yticks=ov["relations"],
-            vmin=0,
-            vmax=1,
         )
 
 
@@ -346,7 +342,7 @@ def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dic
     """
     from bertology.io import atomic_write_json
     from bertology.prune.analysis import specialization_matrix
-    from bertology.report.figures import heatmap
+    from bertology.prune.maskfiles import relation_heatmap
     from bertology.report.html import write_report
 
     run = Path(run)
@@ -356,17 +352,14 @@ def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dic
     spec["eval"] = "soft" if soft else "hard"
     atomic_write_json(run / "specialization.json", spec)
     (run / "figures").mkdir(exist_ok=True)
-    heatmap(
+    relation_heatmap(
         spec["p@1"],
+        spec["relations"],
         run / "figures" / "specialization.png",
         f"P@1 of relation (row) under relation's mask (column); mean off-diagonal drop "
         f"{spec['mean_offdiagonal_drop']:.3f}",
         "mask of relation",
         "relation evaluated",
-        xticks=spec["relations"],
-        yticks=spec["relations"],
-        vmin=0,
-        vmax=1,
     )
     write_report(run, title="bertology prune")
     _print_matrix(spec)

@@ -20,29 +20,25 @@ from bertology.errors import InputError
 
 KINDS = ("query", "key", "value", "attn_out", "ffn_in", "ffn_out")
 
+# BERT's layer layout, which RoBERTa keeps
+_BERT_SUFFIXES = {
+    "attention.self.query": "query",
+    "attention.self.key": "key",
+    "attention.self.value": "value",
+    "attention.output.dense": "attn_out",
+    "intermediate.dense": "ffn_in",
+    "output.dense": "ffn_out",
+}
+
 # model_type -> (regex over parameter names with a (?P<layer>...) group, {suffix: kind})
 _LAYOUTS: dict[str, tuple[str, dict[str, str]]] = {
     "bert": (
         r"^bert\.encoder\.layer\.(?P<layer>\d+)\.(?P<suffix>.+)\.weight$",
-        {
-            "attention.self.query": "query",
-            "attention.self.key": "key",
-            "attention.self.value": "value",
-            "attention.output.dense": "attn_out",
-            "intermediate.dense": "ffn_in",
-            "output.dense": "ffn_out",
-        },
+        _BERT_SUFFIXES,
     ),
     "roberta": (
         r"^roberta\.encoder\.layer\.(?P<layer>\d+)\.(?P<suffix>.+)\.weight$",
-        {
-            "attention.self.query": "query",
-            "attention.self.key": "key",
-            "attention.self.value": "value",
-            "attention.output.dense": "attn_out",
-            "intermediate.dense": "ffn_in",
-            "output.dense": "ffn_out",
-        },
+        _BERT_SUFFIXES,
     ),
     "distilbert": (
         r"^distilbert\.transformer\.layer\.(?P<layer>\d+)\.(?P<suffix>.+)\.weight$",

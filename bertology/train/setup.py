@@ -242,14 +242,31 @@ def load_data(cfg: PretrainConfig, tokenizer: Any, dist: DistContext, log: Log) 
 # --- model and optimizer ------------------------------------------------------------------------
 
 
+def new_model(cfg: PretrainConfig, tokenizer: Any, attn: str) -> Any:
+    """A randomly initialised model as ``model.*`` says (seeded with ``train.seed``)."""
+    from bertology.models import SmallMLMConfig, build_mlm
+
+    m = cfg.model
+    small = SmallMLMConfig(
+        arch=m.arch,
+        layers=m.layers,
+        hidden=m.hidden,
+        heads=m.heads,
+        intermediate=m.intermediate,
+        vocab_size=len(tokenizer),
+        max_position=m.max_position,
+        dropout=m.dropout,
+        seed=cfg.train.seed,
+    )
+    return build_mlm(small, tokenizer, attn=attn)
+
+
 def build_model(
     cfg: PretrainConfig, tokenizer: Any, device: torch.device, start: tuple[int, Path] | None
 ) -> Any:
     """The checkpoint's model on resume, ``model.init_from``, or a new one from ``model.*``;
     in train mode on ``device``, on the ``impl.attn`` path."""
     from transformers import AutoModelForMaskedLM
-
-    from bertology.models import SmallMLMConfig, build_mlm
 
     m, attn = cfg.model, cfg.impl.attn
     if start is not None or m.init_from:
@@ -266,18 +283,7 @@ def build_model(
                 src,
             )
     else:
-        small = SmallMLMConfig(
-            arch=m.arch,
-            layers=m.layers,
-            hidden=m.hidden,
-            heads=m.heads,
-            intermediate=m.intermediate,
-            vocab_size=len(tokenizer),
-            max_position=m.max_position,
-            dropout=m.dropout,
-            seed=cfg.train.seed,
-        )
-        model = build_mlm(small, tokenizer, attn=attn)
+        model = new_model(cfg, tokenizer, attn)
     max_pos = getattr(model.config, "max_position_embeddings", None)
     offset = 2 if model.config.model_type in ("roberta", "xlm-roberta", "camembert") else 0
     if max_pos is not None and cfg.train.seq_len > max_pos - offset:
