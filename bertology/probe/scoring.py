@@ -22,6 +22,7 @@ from bertology.data.vocab import mask_follows_space, object_token_id
 from bertology.errors import InputError
 from bertology.models.heads import logits_at, mask_positions
 from bertology.models.load import mask_token, mask_token_id
+from bertology.models.packing import packed_linears
 
 SKIP_MULTI_TOKEN = "multi_token_object"
 SKIP_NOT_CANDIDATE = "object_not_in_candidates"
@@ -139,7 +140,7 @@ def iter_mask_log_probs(
         )
     order = sorted(range(len(prompts)), key=lambda i: lengths[i])
     mid = mask_token_id(tokenizer)
-    with torch.inference_mode():
+    with torch.inference_mode(), packed_linears(model, batch_hint=batch_size * 16):
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)

@@ -34,6 +34,7 @@ import torch
 
 from bertology.data.dependency import PUNCT_DEPRELS, ROOT_DEPRELS, DependencySentence
 from bertology.errors import InputError, unknown_name_error
+from bertology.models.packing import packed_linears
 from bertology.syntax.align import (
     AGGREGATIONS,
     AlignedSentence,
@@ -43,6 +44,7 @@ from bertology.syntax.align import (
     model_max_length,
 )
 from bertology.syntax.attention import word_level_attention
+from bertology.syntax.capture import attention_probs
 
 DIRECTIONS = ("dep_to_head", "head_to_dep")
 VARIANTS = ("reference", "clean")
@@ -444,16 +446,12 @@ def compute_uas(
         if bar is not None:
             stack.callback(bar[0].stop)
         stack.enter_context(eager_attention(model))
+        stack.enter_context(packed_linears(encoder, batch_hint=batch_size * 32))
         for k, idx in enumerate(batches):
             batch = collate([aligned[i] for i in idx], pad_id, device)
             with torch.inference_mode():
-                out = encoder(
-                    input_ids=batch.input_ids,
-                    attention_mask=batch.attention_mask,
-                    output_attentions=True,
-                )
-            attentions = getattr(out, "attentions", None)
-            if not attentions or any(a is None for a in attentions):
+                attentions = attention_probs(encoder, batch.input_ids, batch.attention_mask)
+            if attentions is None:
                 raise InputError(
                     f"{type(model).__name__} returned no attention probabilities; UAS needs "
                     "a model that supports output_attentions=True on the eager attention path"
@@ -464,7 +462,7 @@ def compute_uas(
                 a_word = word_level_attention(
                     attentions, batch.token_word, batch.max_words, from_agg, to_agg
                 )  # (B, L, H, W, W)
-                del out, attentions
+                del attentions
                 counter.add(a_word, [sentences[i] for i in idx], inplace=True)
             n_tokens += int(batch.attention_mask.sum())
             if bar is not None:
