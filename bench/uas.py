@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import bert_base_model, bert_base_tokenizer, brown_sentences  # noqa: E402
+from common import bert_base_model, bert_base_tokenizer, brown_sentences, gemm_gflops  # noqa: E402
 
 from bertology.data.dependency import PUNCT_DEPRELS, ROOT_DEPRELS  # noqa: E402
 from bertology.syntax.align import align_words  # noqa: E402
@@ -163,6 +163,18 @@ def main() -> None:
     )
     print(f"bertology compute_uas (batched):    {fast_rate:8.2f} sentences/s ({t_fast:.1f} s)")
     print(f"CPU time: reference {cpu_ref:.1f} s, bertology {cpu_fast:.1f} s")
+    # Roofline: the encoder's matrices at every real token (an upper bound on our work: the
+    # last layer's output projection and feed-forward block are skipped), at the speed of one
+    # large fp32 GEMM on this machine; the reference's time is fixed, so this bounds the ratio.
+    n_tok = sum(len(a) for a in align_words(tok, [s.forms for s in sentences]))
+    body = sum(p.numel() for n, p in model.named_parameters() if ".layer." in n and p.dim() == 2)
+    flops = 2 * body * n_tok
+    peak = gemm_gflops()
+    print(
+        f"achieved: bertology {flops / t_fast / 1e9:.0f} GFLOP/s in the encoder's matrices; "
+        f"large fp32 GEMM on this machine {peak:.0f} GFLOP/s -> ratio ceiling here "
+        f"~{t_ref / (flops / peak / 1e9):.1f}x"
+    )
     print(f"speed-up: {fast_rate / ref_rate:.1f}x wall, {cpu_ref / cpu_fast:.1f}x CPU time")
 
 
