@@ -20,8 +20,8 @@ would be wrong:
 - the module is not on the CPU, or its weight is not float32;
 - the weight is parametrized (a pruning mask is applied through ``parametrize``: the packed
   copy would freeze one mask);
-- autograd is on at call time (the packed op has no gradient for the weight): such calls go
-  to the original forward;
+- autograd is on at call time (the packed op has no gradient for the weight), or CPU
+  autocast is (it would run the product in bf16): such calls go to the original forward;
 - this PyTorch build has no oneDNN, or the environment sets ``BERTOLOGY_PACK_LINEAR=0``.
 
 Results agree with the unpacked model to float32 rounding (tests/models/test_packing.py).
@@ -87,7 +87,12 @@ def _packed_forward(mod: nn.Linear, packed: Tensor) -> Any:
     op = torch.ops.mkldnn._linear_pointwise
 
     def forward(x: Tensor) -> Tensor:
-        if torch.is_grad_enabled() or x.dtype != torch.float32 or x.device.type != "cpu":
+        if (
+            torch.is_grad_enabled()
+            or x.dtype != torch.float32
+            or x.device.type != "cpu"
+            or torch.is_autocast_enabled("cpu")  # autocast would cast the product to bf16
+        ):
             return original(x)
         lead = x.shape[:-1]
         y = op(x.reshape(-1, x.shape[-1]), packed, bias, "none", [], "")

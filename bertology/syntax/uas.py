@@ -371,19 +371,42 @@ def eager_attention(model: Any) -> Iterator[None]:
             model.set_attn_implementation(impl)
 
 
+BATCH_OVERHEAD_TOKENS = 32
+
+
 def _batches(
-    order: list[int], lengths: list[int], batch_size: int, budget: float
+    order: list[int],
+    lengths: list[int],
+    batch_size: int,
+    budget: float,
+    overhead: float = BATCH_OVERHEAD_TOKENS,
 ) -> list[list[int]]:
-    """Group sentences, sorted by increasing length, so that each batch has at most
-    ``batch_size`` sentences and B * T^2 <= ``budget`` (a longer sentence goes alone)."""
-    out: list[list[int]] = [[]]
-    for i in order:
-        cur = out[-1]
-        T = lengths[i]  # the longest so far: the order is ascending
-        if cur and (len(cur) >= batch_size or (len(cur) + 1) * T * T > budget):
-            out.append(cur := [])
-        cur.append(i)
-    return [b for b in out if b]
+    """Split sentences, sorted by increasing length, into consecutive batches of at most
+    ``batch_size`` sentences with B * T^2 <= ``budget`` (a longer sentence goes alone).
+
+    Among all such splits, the one with the least work: padded tokens (B * T, T the batch's
+    longest) plus ``overhead`` token-equivalents per forward pass (the fixed cost of a call,
+    and the lower efficiency of small matrix products). Found by dynamic programming over the
+    sorted order, O(n * batch_size). A fixed batch size would pad short sentences up to
+    much longer ones wherever lengths jump.
+    """
+    n = len(order)
+    cost = [0.0] + [float("inf")] * n  # cost[j]: least work for the first j sentences
+    start = [0] * (n + 1)  # the best split's last batch is order[start[j]:j]
+    for j in range(1, n + 1):
+        T = lengths[order[j - 1]]  # the batch's longest: the order is ascending
+        for b in range(1, min(batch_size, j) + 1):
+            if b > 1 and b * T * T > budget:
+                break
+            c = cost[j - b] + overhead + b * T
+            if c < cost[j]:
+                cost[j], start[j] = c, j - b
+    out: list[list[int]] = []
+    j = n
+    while j > 0:
+        out.append(order[start[j] : j])
+        j = start[j]
+    return out[::-1]
 
 
 def compute_uas(

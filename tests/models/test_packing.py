@@ -142,6 +142,18 @@ def test_nested_blocks_keep_the_outer_packing(model):
     assert torch.allclose(got, ref, atol=1e-5, rtol=1e-5)
 
 
+@needs_packing
+def test_autocast_calls_use_the_original_forward(model):
+    ids = _ids()
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        ref = model(input_ids=ids).logits
+        with packed_linears(model) as n:
+            got = model(input_ids=ids).logits
+    assert n > 0
+    assert got.dtype == ref.dtype == torch.bfloat16
+    assert torch.equal(got, ref)
+
+
 def test_switched_off_by_environment(model, monkeypatch):
     monkeypatch.setenv(ENV_SWITCH, "0")
     assert not packing_available()

@@ -316,6 +316,55 @@ def test_batches_respect_the_size_and_the_attention_budget():
     assert _batches([0, 1, 2, 3], lengths, 8, budget=60) == [[0, 1], [2], [3]]
 
 
+def test_batches_do_not_pad_short_sentences_up_to_long_ones():
+    from bertology.syntax.uas import _batches
+
+    lengths = [10, 10, 10, 30, 30, 30]
+    # a fixed size of 4 would give [0 1 2 3] [4 5]: 180 padded tokens instead of 120
+    assert _batches(list(range(6)), lengths, 4, budget=1e9) == [[0, 1, 2], [3, 4, 5]]
+
+
+def _brute_force_least_work(lengths, batch_size, budget, overhead):
+    """Least work over every split of the sorted sentences into consecutive batches."""
+    import itertools
+
+    n, best = len(lengths), float("inf")
+    for cuts in itertools.product([False, True], repeat=n - 1):
+        bounds = [0, *[i + 1 for i, c in enumerate(cuts) if c], n]
+        work = 0.0
+        for a, b in itertools.pairwise(bounds):
+            size, longest = b - a, lengths[b - 1]
+            if size > batch_size or (size > 1 and size * longest**2 > budget):
+                break
+            work += overhead + size * longest
+        else:
+            best = min(best, work)
+    return best
+
+
+def test_batches_find_the_least_work_split():
+    import random
+
+    from bertology.syntax.uas import _batches
+
+    rng = random.Random(0)
+    for _ in range(40):
+        n = rng.randint(1, 10)
+        lengths = sorted(rng.randint(3, 40) for _ in range(n))
+        size, budget, overhead = (
+            rng.randint(1, 5),
+            rng.choice([1e9, 3000, 900]),
+            rng.choice([0, 8, 32]),
+        )
+        got = _batches(list(range(n)), lengths, size, budget, overhead)
+        assert [i for b in got for i in b] == list(range(n))  # every sentence once, in order
+        for b in got:
+            T = lengths[b[-1]]
+            assert len(b) <= size and (len(b) == 1 or len(b) * T * T <= budget)
+        work = sum(overhead + len(b) * lengths[b[-1]] for b in got)
+        assert work == _brute_force_least_work(lengths, size, budget, overhead)
+
+
 def test_bf16_attention_is_pooled_in_fp32_and_stays_close_to_fp32(syn_bert, wp_tok, trees):
     """bf16 is a speed setting: argmax ties can flip, the continuous scores barely move."""
     import copy
