@@ -37,7 +37,10 @@ def register(app: typer.Typer) -> None:
             None, "--max-length", help="Skip longer sentences (tokens); default: the model's."
         ),
         batch_size: int | None = typer.Option(
-            None, "--batch-size", min=1, help="Default: 32 on a GPU, 8 on a CPU."
+            None,
+            "--batch-size",
+            min=1,
+            help="Most sentences per batch. Default: 32 on a GPU, 16 on a CPU.",
         ),
         device: str = typer.Option("auto", "--device"),
         dtype: str | None = typer.Option(None, "--dtype", help="fp32 (default), bf16, fp16."),
