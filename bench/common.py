@@ -74,6 +74,12 @@ def bert_base_model(
     )
 
 
+def encoder_matrix_params(model: Any) -> int:
+    """Weights of the encoder layers' matrices: the multiply-adds per token of a forward
+    pass through them (what the roofline ratios count; embeddings and head excluded)."""
+    return sum(p.numel() for n, p in model.named_parameters() if ".layer." in n and p.dim() == 2)
+
+
 def gemm_gflops(m: int = 1024, k: int = 768, n: int = 3072, reps: int = 30) -> float:
     """fp32 GFLOP/s of one ``(m, k) @ (k, n)`` matmul on this machine's torch threads: the
     ceiling for a compute-bound encoder forward (a roofline for the ratios printed)."""

@@ -20,7 +20,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import bert_base_model, bert_base_tokenizer, brown_sentences, gemm_gflops  # noqa: E402
+from common import (  # noqa: E402
+    bert_base_model,
+    bert_base_tokenizer,
+    brown_sentences,
+    encoder_matrix_params,
+    gemm_gflops,
+)
 
 from bertology.data.facts import MASK, Fact  # noqa: E402
 from bertology.probe.run import evaluate_facts  # noqa: E402
@@ -91,7 +97,7 @@ def main() -> None:
     # Roofline: the work each side does (2 FLOPs per MAC; encoder matrices at every real
     # token, the MLM head only at the mask for us, at every token for the pipeline)
     n_tok = [len(tok(f.prompts[0])["input_ids"]) for f in facts]
-    body = sum(p.numel() for n, p in model.named_parameters() if ".layer." in n and p.dim() == 2)
+    body = encoder_matrix_params(model)
     head = model.config.vocab_size * model.config.hidden_size
     flops_ours = 2 * (body * sum(n_tok) + head * len(facts))
     flops_base = 2 * (body + head) * sum(n_tok[:nb])

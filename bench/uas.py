@@ -34,7 +34,13 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import bert_base_model, bert_base_tokenizer, brown_sentences, gemm_gflops  # noqa: E402
+from common import (  # noqa: E402
+    bert_base_model,
+    bert_base_tokenizer,
+    brown_sentences,
+    encoder_matrix_params,
+    gemm_gflops,
+)
 
 from bertology.data.dependency import PUNCT_DEPRELS, ROOT_DEPRELS  # noqa: E402
 from bertology.syntax.align import align_words  # noqa: E402
@@ -175,7 +181,7 @@ def main() -> None:
     # last layer's output projection and feed-forward block are skipped), at the speed of one
     # large fp32 GEMM on this machine; the reference's time is fixed, so this bounds the ratio.
     n_tok = sum(len(a) for a in align_words(tok, [s.forms for s in sentences]))
-    body = sum(p.numel() for n, p in model.named_parameters() if ".layer." in n and p.dim() == 2)
+    body = encoder_matrix_params(model)
     flops = 2 * body * n_tok * args.rounds
     peak = gemm_gflops()
     print(

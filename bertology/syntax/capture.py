@@ -9,9 +9,9 @@ projection and both FFN matrices, out of 12 layers' six matrices each).
 :func:`attention_probs` records each attention module's probabilities with forward hooks on
 the module class that Hugging Face itself records attentions from (``_can_record_outputs``)
 and stops the forward pass after the ``num_hidden_layers``-th call by raising an exception
-from that hook. Models that do not declare that class, or whose calls do not yield one
-probability tensor per layer, go through the ordinary ``output_attentions=True`` path. The
-two give the same tensors (tests/syntax/test_capture.py).
+from that hook. The pass is the ordinary ``output_attentions=True`` one, so models that do
+not declare that class simply run to the end and return their ``attentions``. The two give
+the same tensors (tests/syntax/test_capture.py).
 """
 
 from __future__ import annotations
@@ -41,15 +41,18 @@ def attention_probs(
 ) -> tuple[Tensor, ...] | None:
     """Per-layer attention probabilities ``(B, H, T, T)`` of ``encoder`` (eager attention).
 
-    With ``early_stop`` (and a model that declares its attention class), the pass stops as
-    soon as the last layer's probabilities exist. Returns None when the model gives no
-    attention probabilities at all.
+    One forward pass with ``output_attentions=True``. With ``early_stop`` (and a model that
+    declares its attention class), it stops as soon as the last layer's probabilities exist;
+    a model whose attention calls never reach ``num_hidden_layers`` simply runs to the end
+    and its own ``attentions`` output is used. Returns None when the model gives no attention
+    probabilities.
     """
     n_layers = int(getattr(getattr(encoder, "config", None), "num_hidden_layers", 0) or 0)
     found = _attention_class(encoder) if early_stop and n_layers else None
+    captured: list[Tensor | None] = []
+    handles = []
     if found is not None:
         cls, index = found
-        captured: list[Tensor | None] = []
 
         def hook(_mod: nn.Module, _args: Any, output: Any) -> None:
             probs = output[index] if isinstance(output, tuple) and len(output) > index else None
@@ -58,18 +61,14 @@ def attention_probs(
                 raise _LastAttentionSeen
 
         handles = [m.register_forward_hook(hook) for m in encoder.modules() if isinstance(m, cls)]
-        try:
-            if handles:
-                encoder(input_ids=input_ids, attention_mask=attention_mask)
-        except _LastAttentionSeen:
-            pass
-        finally:
-            for h in handles:
-                h.remove()
-        if len(captured) == n_layers and all(isinstance(p, Tensor) for p in captured):
-            return tuple(captured)  # type: ignore[arg-type]
-    out = encoder(input_ids=input_ids, attention_mask=attention_mask, output_attentions=True)
-    attentions = getattr(out, "attentions", None)
+    try:
+        out = encoder(input_ids=input_ids, attention_mask=attention_mask, output_attentions=True)
+        attentions = getattr(out, "attentions", None)
+    except _LastAttentionSeen:
+        attentions = tuple(captured)
+    finally:
+        for h in handles:
+            h.remove()
     if not attentions or any(a is None for a in attentions):
         return None
     return tuple(attentions)
