@@ -79,7 +79,9 @@ def predict_parents(
     neg = torch.finfo(a_word.dtype).min
     masked = a_word.masked_fill_(blocked, neg) if inplace else a_word.masked_fill(blocked, neg)
     dep_to_head = masked.argmax(-1)  # (B, L, H, W): argmax_j A[i, j]
-    head_to_dep = masked.argmax(-2)  # (B, L, H, W): argmax_j A[j, i]
+    # argmax_j A[j, i], on a transposed contiguous copy: the same first maximum, but a
+    # reduction along rows, several times faster on a CPU than one across them
+    head_to_dep = masked.transpose(-1, -2).contiguous().argmax(-1)  # (B, L, H, W)
     return torch.stack([dep_to_head, head_to_dep], dim=3)  # (B, L, H, 2, W)
 
 
