@@ -288,7 +288,8 @@ def main() -> int:
     )
     if not args.gpu_mfu:
         print(
-            f"bertology vs HF Trainer: {res['speedup_vs_hf_trainer']:.2f}x tokens/s (goal >= 1.5x); "
+            "RATIO pretrain bertology vs HF Trainer: "
+            f"{res['speedup_vs_hf_trainer']:.2f}x tokens/s (goal >= 1.5x); "
             f"regularizer overhead: {res['regularizer_overhead']:.2f}x (goal <= 1.6x)"
         )
     return 0
