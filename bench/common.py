@@ -89,7 +89,6 @@ def gemm_gflops(m: int = 1024, k: int = 768, n: int = 3072, reps: int = 30) -> f
     calls, so that a burst of load from other processes does not lower the ceiling.
     """
     import statistics
-    import time
 
     import torch
 
@@ -100,15 +99,20 @@ def gemm_gflops(m: int = 1024, k: int = 768, n: int = 3072, reps: int = 30) -> f
     if packing_available():
         packed = torch.ops.mkldnn._reorder_linear_weight(w, m)
         calls.append(lambda: torch.ops.mkldnn._linear_pointwise(a, packed, None, "none", [], ""))
-    best = 0.0
     with torch.inference_mode():
-        for call in calls:
-            for _ in range(3):
-                call()
-            times = []
-            for _ in range(reps):
-                t0 = time.perf_counter()
-                call()
-                times.append(time.perf_counter() - t0)
-            best = max(best, 2 * m * k * n / statistics.median(times) / 1e9)
-    return best
+        best = min(statistics.median(timed_steps(call, reps, warmup=3)) for call in calls)
+    return 2 * m * k * n / best / 1e9
+
+
+def timed_steps(step: Any, n: int, warmup: int = 2) -> list[float]:
+    """Seconds of each of ``n`` calls of ``step()``, after ``warmup`` untimed ones."""
+    import time
+
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return times

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import bert_base_model, bert_base_tokenizer  # noqa: E402
+from common import bert_base_model, bert_base_tokenizer, timed_steps  # noqa: E402
 from probe import lama_prompts  # noqa: E402
 
 from bertology.data.facts import Fact  # noqa: E402
@@ -49,17 +49,6 @@ def peak_rss_mb() -> float:
 def current_rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-
-def timed_steps(step, n: int, warmup: int = 2) -> list[float]:
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return times
 
 
 def time_mask_steps(model, targets, cfg, batch, gold, mask_id: int, n: int) -> list[float]:
