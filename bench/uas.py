@@ -19,7 +19,7 @@ fewer, most relations have too few words for a per-relation best head). The batc
 advantage grows with the set: sorted lengths are denser, so batches are fuller and pad less
 (least-work batches pad 1.5% of tokens over 500 sentences, 6.7% over 96; the reference's cost
 per sentence does not depend on the set). On a 2-core AVX2 VM, ten runs at ``--n 96`` (the
-default before) measured a median of 5.15x (4.2-5.7x); seven at 500, 5.6x (4.6-5.7x).
+default before) measured a median of 5.15x (4.2-5.7x); eight at 500, 5.6x (4.6-5.7x).
 
 The two sides take turns, each over the whole set (``--rounds`` times), so that other load on
 a shared machine falls on both alike. Smaller turns (``--chunk``) interleave more finely but
