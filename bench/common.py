@@ -100,8 +100,8 @@ def gemm_gflops(m: int = 1024, k: int = 768, n: int = 3072, reps: int = 30) -> f
         packed = torch.ops.mkldnn._reorder_linear_weight(w, m)
         calls.append(lambda: torch.ops.mkldnn._linear_pointwise(a, packed, None, "none", [], ""))
     with torch.inference_mode():
-        best = min(statistics.median(timed_steps(call, reps, warmup=3)) for call in calls)
-    return 2 * m * k * n / best / 1e9
+        fastest_s = min(statistics.median(timed_steps(call, reps, warmup=3)) for call in calls)
+    return 2 * m * k * n / fastest_s / 1e9
 
 
 def timed_steps(step: Any, n: int, warmup: int = 2) -> list[float]:
