@@ -35,21 +35,23 @@ def _build(
     return build_or_load(spec, iter_sentences(train, tr), tok, tmp)
 
 
-def _reference_rows(world: Path, tok):
-    """Per sentence: token ids and gold edges at first pieces, by bertology.syntax's own
-    alignment (is_split_into_words + word_ids), computed independently of the packer."""
+def _reference_rows(world: Path, tok) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """Per sentence: token ids and gold edges (dependent's first piece, head's first piece),
+    written here from the tokenizer's own ``word_ids()`` on the pre-split words. It shares
+    nothing with the packer, which aligns by character offsets and maps edges with
+    ``bertology.train.trees.token_edges``."""
     from bertology.data.dependency import read_conllu
-    from bertology.syntax.align import align_words
-    from bertology.syntax.regularizer import token_edges
 
-    trees = read_conllu(world / "corpus" / "train.conllu")
-    aligned = align_words(tok, [t.forms for t in trees])
     out = []
-    for t, a in zip(trees, aligned, strict=True):
-        ids = a.input_ids[1:-1]  # drop [CLS] ... [SEP]
-        wids = [None if w < 0 else w for w in a.token_word[1:-1]]
-        e = token_edges([t.heads], [wids])[:, 1:].tolist()
-        out.append((ids, sorted(map(tuple, e))))
+    for t in read_conllu(world / "corpus" / "train.conllu"):
+        enc = tok(t.forms, is_split_into_words=True, add_special_tokens=False)
+        first: dict[int, int] = {}  # word -> its first token
+        for pos, w in enumerate(enc.word_ids()):
+            if w is not None and w not in first:
+                first[w] = pos
+        assert sorted(first) == list(range(len(t.forms)))
+        edges = [(first[i], first[h - 1]) for i, h in enumerate(t.heads) if h != 0]
+        out.append((list(enc["input_ids"]), sorted(edges)))
     return out
 
 
