@@ -60,8 +60,12 @@ def read_candidate_file(path: str | Path) -> list[str]:
     return words
 
 
-def _ids_for(words: Iterable[str], tokenizer: Any) -> Tensor:
-    ids = {i for w in words if (i := object_token_id(tokenizer, w)) is not None}
+def _ids_for(words: Iterable[str], tokenizer: Any, after_space: bool = True) -> Tensor:
+    ids = {
+        i
+        for w in words
+        if (i := object_token_id(tokenizer, w, after_space=after_space)) is not None
+    }
     return torch.tensor(sorted(ids), dtype=torch.long)
 
 
@@ -76,30 +80,41 @@ def prepare_facts(
     ``candidates``: ``"all"`` (whole vocabulary), ``"relation"`` (the single-token objects of
     the fact's relation, taken from ``candidate_facts`` or else ``facts``), or a path to a
     one-word-per-line vocabulary. Facts whose object is not one token, or not among the
-    candidates, are skipped and counted by reason.
+    candidates, are skipped and counted by reason. Gold and candidates take the form the model
+    predicts at the fact's mask: with byte-level BPE, ``Ġparis`` mid-sentence but ``paris``
+    where the mask starts the prompt.
     """
     mask = mask_token(tokenizer)
     skipped: list[tuple[Fact, str]] = []
-    shared: Tensor | None = None
-    per_relation: dict[str, Tensor] = {}
+    words: dict[str | None, list[str]] = {}  # relation (None: shared file) -> candidate words
     if str(candidates) == "relation":
         objects: dict[str, set[str]] = defaultdict(set)
         for f in candidate_facts if candidate_facts is not None else facts:
             objects[f.relation].add(f.object)
-        per_relation = {r: _ids_for(sorted(o), tokenizer) for r, o in objects.items()}
+        words = {r: sorted(o) for r, o in objects.items()}
     elif str(candidates) != "all":
-        shared = _ids_for(read_candidate_file(candidates), tokenizer)
-        if shared.numel() == 0:
+        words = {None: read_candidate_file(candidates)}
+    cache: dict[tuple[str | None, bool], Tensor] = {}
+
+    def candidate_ids(relation: str | None, after_space: bool) -> Tensor | None:
+        if relation not in words:
+            return None
+        if (relation, after_space) not in cache:
+            cache[relation, after_space] = _ids_for(words[relation], tokenizer, after_space)
+        return cache[relation, after_space]
+
+    if None in words:
+        forms = {mask_follows_space(f.prompts[0], MASK) for f in facts} or {True}
+        if not any(c.numel() for s in forms if (c := candidate_ids(None, s)) is not None):
             raise InputError("no candidate word is a single token of this tokenizer", candidates)
     out: list[PreparedFact] = []
     for f in facts:
-        gold = object_token_id(
-            tokenizer, f.object, after_space=mask_follows_space(f.prompts[0], MASK)
-        )
+        after_space = mask_follows_space(f.prompts[0], MASK)
+        gold = object_token_id(tokenizer, f.object, after_space=after_space)
         if gold is None:
             skipped.append((f, SKIP_MULTI_TOKEN))
             continue
-        cand = per_relation.get(f.relation) if per_relation else shared
+        cand = candidate_ids(None if None in words else f.relation, after_space)
         if cand is not None and not bool((cand == gold).any()):
             skipped.append((f, SKIP_NOT_CANDIDATE))
             continue
