@@ -402,7 +402,12 @@ class Trainer:
         cfg = self.cfg
         rng = capture_rng()
         gathered = [rng]
-        if self.dist.enabled:  # every rank's torch RNG states, so each resumes its own stream
+        if self.dist.enabled:  # every rank's RNG states, so each resumes its own streams
+            import json
+
+            from bertology.train.distributed import gather_bytes
+
+            jsons = [json.loads(b) for b in gather_bytes(json.dumps(rng["json"]).encode())]
             tensors = {
                 k: torch.stack(self.dist.gather_tensors(v.view(torch.uint8).flatten()))
                 for k, v in rng["tensors"].items()
@@ -415,7 +420,7 @@ class Trainer:
                         .reshape(rng["tensors"][k].shape)
                         for k in tensors
                     },
-                    "json": rng["json"],
+                    "json": jsons[r],  # python and numpy: this rank's, not rank 0's
                 }
                 for r in range(self.dist.world)
             ]
