@@ -113,6 +113,9 @@ def _mean_edge_attention(model, batch, edges) -> float:
 def test_one_step_with_negative_lambda_raises_edge_attention_and_positive_lowers_it(
     syn_bert, wp_tok, trees, reduction
 ):
+    """The function's sign on a hand-built loss. The pre-training loop's own path (its
+    objective, micro-batch weighting and optimizer) is tested in
+    tests/train/test_regularizer_in_loop.py."""
     words = [t.forms for t in trees]
     enc = wp_tok(
         [[w if i == 0 else " " + w for i, w in enumerate(ws)] for ws in words],
