@@ -98,6 +98,11 @@ class HFReference:
         (pos,) = (enc["input_ids"][0] == tok.mask_token_id).nonzero()[:, 0].tolist()
         return torch.log_softmax(logits[pos].double(), dim=-1)
 
+    # Batched scoring (padding, sdpa, packed weights) and this unbatched eager pass disagree
+    # by < 6e-7 in log-probability on the tiny models (measured); a competitor closer than
+    # this to the gold may fall on either side of it, so ranks are compared up to such ties.
+    EPS = 1e-5
+
     @staticmethod
     def rank(log_probs: torch.Tensor, gold: int, candidates: list[int] | None = None) -> int:
         """1 + the number of candidates (default: the whole vocabulary) scored above the gold."""
@@ -105,8 +110,70 @@ class HFReference:
         g = float(log_probs[gold])
         return 1 + sum(1 for i in ids if float(log_probs[i]) > g)
 
+    @classmethod
+    def assert_rank(
+        cls, rank: int, log_probs: torch.Tensor, gold: int, candidates: list[int] | None = None
+    ) -> None:
+        """``rank`` is the reference rank, where competitors within ``EPS`` of the gold may
+        count either way (none do on most prompts, so the band is then one rank wide)."""
+        ids = range(log_probs.numel()) if candidates is None else candidates
+        g = float(log_probs[gold])
+        others = [float(log_probs[i]) for i in ids if i != gold]
+        lo = 1 + sum(1 for v in others if v > g + cls.EPS)
+        hi = 1 + sum(1 for v in others if v > g - cls.EPS)
+        assert lo <= rank <= hi, (rank, lo, hi)
+
+    @classmethod
+    def assert_top(
+        cls, top_ids: list[int], log_probs: torch.Tensor, candidates: list[int], k: int
+    ) -> None:
+        """``top_ids`` are the ``k`` best candidates, best first (up to ties within ``EPS``)."""
+        assert len(top_ids) == min(k, len(set(candidates))) == len(set(top_ids)), top_ids
+        assert set(top_ids) <= set(candidates), top_ids
+        vals = [float(log_probs[i]) for i in top_ids]
+        assert all(a >= b - cls.EPS for a, b in zip(vals[:-1], vals[1:], strict=True)), vals
+        rest = [float(log_probs[i]) for i in set(candidates) - set(top_ids)]
+        assert all(v <= vals[-1] + cls.EPS for v in rest), (vals, rest)
+
 
 @pytest.fixture(scope="session")
 def hf_reference() -> type[HFReference]:
     """The independent reference scorer (see :class:`HFReference`)."""
     return HFReference
+
+
+@pytest.fixture(scope="session")
+def stable_bert_dir(
+    tmp_path_factory: pytest.TempPathFactory, corpus: list[str], wordpiece_tokenizer: Any
+) -> Path:
+    """A tiny BERT whose vocabulary and token ids are the same in every process.
+
+    The ``tokenizers`` WordPiece trainer breaks ties between merges in hash order, so the
+    tokens it keeps, their ids, and with them which embedding row each word gets, change from
+    one process to the next. Here the vocabulary is built by counting instead: the specials
+    (ids 0-4, as trained), every word seen at least twice, and every character with and
+    without ``##``, in sorted order; normalizer, pre-tokenizer and ``[CLS] ... [SEP]`` are the
+    trained tokenizer's. Tests that need a given model behaviour (some candidate outranking a
+    gold) are then reproducible.
+    """
+    from tokenizers import Tokenizer, models
+    from transformers import PreTrainedTokenizerFast
+
+    words = Counter(w for line in corpus for w in line.lower().split())
+    chars = sorted({c for w in words for c in w})
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    assert [wordpiece_tokenizer.convert_tokens_to_ids(t) for t in specials] == list(range(5))
+    kept = sorted(w for w, n in words.items() if n >= 2)
+    tokens = list(dict.fromkeys([*specials, *kept, *chars, *(f"##{c}" for c in chars)]))
+    backend = Tokenizer.from_str(wordpiece_tokenizer.backend_tokenizer.to_str())
+    backend.model = models.WordPiece({t: i for i, t in enumerate(tokens)}, unk_token="[UNK]")
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=512,
+    )
+    return _save_tiny("bert", tok, tmp_path_factory.mktemp("stable-bert"))

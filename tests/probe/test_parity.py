@@ -73,8 +73,8 @@ def test_gold_ids_ranks_and_top10_match_hugging_face(
     for pf, s in zip(prepared, scores, strict=True):
         prompt = pf.prompts[0]
         lp = hf_reference.log_probs(model, tok, prompt)
-        assert s.rank == hf_reference.rank(lp, pf.gold_id), prompt
-        assert abs(s.gold_log_prob - float(lp[pf.gold_id])) < 1e-4, prompt
+        hf_reference.assert_rank(s.rank, lp, pf.gold_id)
+        assert abs(s.gold_log_prob - float(lp[pf.gold_id])) < hf_reference.EPS, prompt
         ref = fill(prompt)
         assert s.top_ids == [r["token"] for r in ref], prompt
         torch.testing.assert_close(

@@ -58,7 +58,7 @@ def test_sentence_initial_bpe_object_is_scored_in_its_no_space_form(
     scores, _ = score_facts(model, tok, prepared)
     for pf, s in zip(prepared, scores, strict=True):
         lp = hf_reference.log_probs(model, tok, pf.prompts[0])
-        assert s.rank == hf_reference.rank(lp, pf.gold_id), pf.prompts[0]
+        hf_reference.assert_rank(s.rank, lp, pf.gold_id)
 
 
 def test_candidates_of_a_sentence_initial_bpe_mask_take_the_no_space_form(
@@ -96,4 +96,18 @@ def test_candidates_of_a_sentence_initial_bpe_mask_take_the_no_space_form(
             expected = sorted({i for i in in_place if i is not None})
             assert sorted(pf.candidates.tolist()) == expected, (candidates, prompt)
             lp = hf_reference.log_probs(model, tok, prompt)
-            assert s.rank == hf_reference.rank(lp, pf.gold_id, expected), (candidates, prompt)
+            hf_reference.assert_rank(s.rank, lp, pf.gold_id, expected)
+
+
+def test_object_that_is_the_unknown_token_is_skipped(tiny_bert_dir: Path) -> None:
+    """Guards the [UNK] rule: an object outside the vocabulary (one token, but [UNK]) is
+    skipped as not scorable, never ranked as if [UNK] were the answer."""
+    _, tok = load_mlm(tiny_bert_dir, device="cpu")
+    assert tok("7", add_special_tokens=False)["input_ids"] == [tok.unk_token_id]
+    facts = [
+        Fact("paris", "capital", "7", (f"paris is the capital of {MASK} .",)),
+        Fact("rome", "capital", "italy", (f"rome is the capital of {MASK} .",)),
+    ]
+    prepared, skipped = prepare_facts(facts, tok)
+    assert [pf.fact.object for pf in prepared] == ["italy"]
+    assert [(f.object, why) for f, why in skipped] == [("7", "multi_token_object")]
