@@ -59,9 +59,11 @@ def init_scores(
     """One leaf score tensor ``(out, in)`` per target, requiring grad.
 
     Deterministic: ``G = logit(t) + init_scale · (q − s)`` where ``q`` is a random permutation
-    of the evenly spaced quantiles ``(k + ½)/n``; exactly ``round(s·n)`` weights of every matrix
-    start with ``σ(G) ≤ t`` (pruned). Stochastic: ``G = logit(1 − s)``, so each weight is
-    pruned (sample < ½) with probability ``s``; the concrete noise breaks the symmetry.
+    of the evenly spaced quantiles ``(k + ½)/n``; the weights with ``q ≤ s``, exactly
+    ``⌊s·n + ½⌋`` of every matrix, start with ``σ(G) ≤ t`` (pruned). Stochastic:
+    ``G = logit(1 − s)``, so each weight is pruned (sample < ½) with probability ``s``; the
+    concrete noise breaks the symmetry. With ``s = 1 − t`` (the defaults) ``σ(G) = t``: the
+    hard mask ``σ(G) > t`` then starts empty.
     """
     s = cfg.init_sparsity
     out = []

@@ -1,6 +1,12 @@
-"""Mask parametrization: parity with Hugging Face, binary/soft masks, gradients, init sparsity."""
+"""Mask parametrization: parity with Hugging Face, binary/soft masks, the threshold, gradients,
+init sparsity."""
 
 from __future__ import annotations
+
+import copy
+import math
+import re
+from typing import Any
 
 import pytest
 import torch
@@ -11,39 +17,75 @@ from bertology.prune.apply import masked
 from bertology.prune.masks import (
     MaskConfig,
     deterministic_mask,
+    hard_keep,
     inference_masks,
     init_scores,
     stochastic_mask,
     training_masks,
 )
-from bertology.prune.targets import find_targets, layer_count
+from bertology.prune.targets import Target, find_targets, layer_count
 
 
 def _model(arch, tok, layers=2):
     return build_mlm(SmallMLMConfig(arch=arch, layers=layers, hidden=32, heads=4, seed=1), tok)
 
 
+# Hand-written names of the prunable matrices (six per layer), independent of prune.targets
+_PRUNABLE = {
+    "bert": r"bert\.encoder\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output"
+    r"\.dense|intermediate\.dense|output\.dense)\.weight",
+    "roberta": r"roberta\.encoder\.layer\.\d+\.(attention\.self\.(query|key|value)|attention"
+    r"\.output\.dense|intermediate\.dense|output\.dense)\.weight",
+    "distilbert": r"distilbert\.transformer\.layer\.\d+\.(attention\.(q|k|v|out)_lin|ffn\.lin[12])"
+    r"\.weight",
+    "albert": r"albert\.encoder\.albert_layer_groups\.0\.albert_layers\.0\.(attention\.(query|key"
+    r"|value|dense)|ffn|ffn_output)\.weight",
+}
+
+
+@pytest.mark.parametrize("soft", [False, True], ids=["half-pruned", "soft"])
 @pytest.mark.parametrize("arch", ["bert", "roberta", "distilbert", "albert"])
-def test_all_ones_masks_give_exactly_the_hugging_face_logits(
-    arch, wordpiece_tokenizer, bpe_tokenizer
-):
+def test_masked_logits_equal_hugging_face_with_the_weights_multiplied_by_hand(
+    arch: str, soft: bool, wordpiece_tokenizer: Any, bpe_tokenizer: Any
+) -> None:
+    """Guards the mask application: W ⊙ M inside the model gives exactly the logits of a plain
+    HF model whose matrices were multiplied by M by hand, for a random mask that prunes about
+    half of every matrix (or a soft mask in [0, 1)). A mask that is ignored, applied to the
+    wrong matrix, transposed or inverted fails; leaving the context restores the full model."""
     tok = bpe_tokenizer if arch == "roberta" else wordpiece_tokenizer
-    model = _model(arch, tok)
+    model = _model(arch, tok).eval()
     enc = tok(
         ["paris is the capital of france .", "the cat sat ."], padding=True, return_tensors="pt"
     )
     if arch == "distilbert":
         enc.pop("token_type_ids", None)
+    g = torch.Generator().manual_seed(0)
+    masks = {
+        n: torch.rand(p.shape, generator=g) if soft else (torch.rand(p.shape, generator=g) > 0.5)
+        for n, p in model.named_parameters()
+        if re.fullmatch(_PRUNABLE[arch], n)
+    }
+    masks = {n: m.float() for n, m in masks.items()}
+    assert len(masks) == (6 if arch == "albert" else 12)
+    reference = copy.deepcopy(model)
     with torch.no_grad():
-        ref = model(**enc).logits  # (B, T, V)
+        for n, p in reference.named_parameters():
+            if n in masks:
+                p.mul_(masks[n])
+        want = reference(**enc).logits  # (B, T, V)
+        full = model(**enc).logits
+        before = list(model.named_parameters())
         targets = find_targets(model, "all")
+        assert {t.name for t in targets} == set(masks)
         with masked(model, targets) as mm:
-            mm.set({t.name: torch.ones(t.shape) for t in targets})
+            mm.set(masks)
             got = model(**enc).logits
-    assert torch.equal(got, ref)
-    # leaving the context restores the original parameters (same objects, same names)
-    assert all(p.requires_grad is not None for p in model.parameters())
-    assert {n for n, _ in model.named_parameters()} >= {t.name for t in targets}
+        after = model(**enc).logits
+    assert torch.equal(got, want)
+    assert (got - full).abs().max() > 1e-3  # the mask matters: an ignored mask fails above
+    # leaving the context restores the full model: same parameter objects, same logits
+    assert torch.equal(after, full)
+    assert all(a is b for (_, a), (_, b) in zip(model.named_parameters(), before, strict=True))
 
 
 def test_targets_are_six_matrices_per_layer_for_every_architecture(
@@ -121,6 +163,60 @@ def test_stochastic_mask_is_in_open_interval_when_training_and_its_expectation_a
         [stochastic_mask(g.detach(), 0.1, torch.Generator().manual_seed(s)) for s in range(20)]
     )
     assert abs(float((samples > 0.5).float().mean()) - float(soft.mean())) < 0.01
+
+
+def test_a_score_exactly_at_the_threshold_is_pruned_and_the_next_float_up_is_kept() -> None:
+    """Guards the strict rule keep = 1[σ(G) > t]: at σ(G) == t (G = 0, t = ½, both exact) the
+    weight is pruned by the hard rule, the straight-through training mask and the hard inference
+    mask of either mode; the next float below is pruned and the next float above is kept."""
+    at = torch.tensor(0.0)  # σ(0) == 0.5 exactly
+    g = torch.stack(
+        [torch.nextafter(at, torch.tensor(-1.0)), at, torch.nextafter(at, torch.tensor(1.0))]
+    )
+    assert torch.sigmoid(g[1]).item() == 0.5
+    assert hard_keep(g, 0.5).tolist() == [False, False, True]
+    assert deterministic_mask(g, 0.5).tolist() == [0.0, 0.0, 1.0]
+    for mode in ("deterministic", "stochastic"):
+        (m,) = inference_masks([g], MaskConfig(mode=mode, threshold=0.5), hard=True)
+        assert m.tolist() == [0.0, 0.0, 1.0], mode
+
+
+def test_stochastic_default_init_sits_on_the_threshold_so_its_hard_mask_keeps_nothing() -> None:
+    """Guards the initial stochastic mask: with the defaults (s = ½, t = ½) every score starts
+    at G = logit(1 − s) = 0, i.e. σ(G) = t exactly. The soft mask is ½ everywhere and the hard
+    mask, σ(G) > t, keeps no weight at all (a `>=` threshold would keep every weight)."""
+    cfg = MaskConfig(mode="stochastic")
+    assert (cfg.init_sparsity, cfg.threshold) == (0.5, 0.5)
+    targets = [Target("a.weight", 0, "query", (3, 5)), Target("b.weight", 0, "key", (4, 4))]
+    scores = init_scores(targets, cfg, torch.Generator().manual_seed(0))
+    for soft in inference_masks(scores, cfg, hard=False):
+        assert bool((soft == 0.5).all())
+    for hard in inference_masks(scores, cfg, hard=True):
+        assert int(hard.sum()) == 0
+    assert all(not bool(hard_keep(g, cfg.threshold).any()) for g in scores)
+    # with s below 1 − t the initial scores lie above the threshold: every weight is kept
+    cfg = MaskConfig(mode="stochastic", init_sparsity=0.25)
+    scores = init_scores(targets, cfg, torch.Generator().manual_seed(0))
+    assert all(bool(m.all()) for m in inference_masks(scores, cfg, hard=True))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (7, 7), (4, 6)])
+def test_deterministic_init_prunes_exactly_the_weights_whose_quantile_is_at_most_s(
+    shape: tuple[int, int],
+) -> None:
+    """Guards the deterministic init and the threshold together: scores are the quantiles
+    q = (k + ½)/n shifted so that q = s lands exactly on the threshold; the weights with
+    q ≤ s (σ(G) ≤ t) start pruned, i.e. ⌊s·n + ½⌋ of them. With n odd and s = ½ the middle
+    weight sits exactly on the threshold and must be pruned."""
+    cfg = MaskConfig(mode="deterministic", init_sparsity=0.5, threshold=0.5)
+    (g,) = init_scores([Target("w.weight", 0, "query", shape)], cfg, torch.Generator())
+    n = shape[0] * shape[1]
+    want_pruned = sum(1 for k in range(n) if (k + 0.5) / n <= cfg.init_sparsity)
+    assert want_pruned == math.floor(cfg.init_sparsity * n + 0.5)
+    (m,) = training_masks([g], cfg, None)
+    assert int((m == 0).sum()) == want_pruned
+    (m,) = inference_masks([g], cfg, hard=True)
+    assert int((m == 0).sum()) == want_pruned
 
 
 @pytest.mark.parametrize("sparsity", [0.1, 0.5, 0.8])
