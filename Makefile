@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 TORCH ?= torch==2.13.0
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test bench lint format clean venv
+.PHONY: demo test bench mutation lint format clean venv
 
 venv: $(STAMP)
 
@@ -26,13 +26,18 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
+# Mutation testing of the modules that compute reported numbers (not part of `make test`;
+# about MUTATION_MINUTES on 2 cores). Report: runs/mutation/report.md.
+mutation: $(STAMP)
+	$(PY) mutation/run.py --out runs/mutation
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bertology tests bench
-	$(VENV)/bin/ruff format --check bertology tests bench
+	$(VENV)/bin/ruff check bertology tests bench mutation
+	$(VENV)/bin/ruff format --check bertology tests bench mutation
 
 format: $(STAMP)
-	$(VENV)/bin/ruff check --fix bertology tests bench
-	$(VENV)/bin/ruff format bertology tests bench
+	$(VENV)/bin/ruff check --fix bertology tests bench mutation
+	$(VENV)/bin/ruff format bertology tests bench mutation
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
