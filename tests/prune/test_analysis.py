@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 import torch
 
+from bertology.data.facts import Fact
 from bertology.errors import InputError
 from bertology.prune.analysis import (
     combine_masks,
@@ -83,46 +88,108 @@ def test_sparsity_is_reported_per_matrix_and_per_layer(targets):
     assert all(v in (0.0, 1.0) for v in s["per_matrix"].values())
 
 
-def test_specialization_matrix_has_a_row_per_relation_and_a_column_per_mask(
-    tiny_bert, wordpiece_tokenizer, small_facts, targets
-):
-    masks = {
-        "capital": _mask(targets, "capital", 0, 0.2),
-        "material": _mask(targets, "material", 1, 0.2),
-    }
+def _reference_ranks(
+    model: Any,
+    tok: Any,
+    facts: Sequence[Fact],
+    candidates: dict[str, set[str]],
+    keep: dict[str, torch.Tensor] | None = None,
+) -> list[int]:
+    """Gold ranks among ``candidates[relation]``, computed apart from bertology: a copy of the
+    HF model whose matrices are multiplied by ``keep`` by hand, one prompt at a time, the
+    log-softmax at the [MASK], and 1 + the number of candidates scored strictly higher."""
+    net = copy.deepcopy(model).eval()
+    ranks = []
+    with torch.no_grad():
+        for n, p in net.named_parameters():
+            if keep is not None and n in keep:
+                p.mul_(keep[n].to(p.dtype))
+        for f in facts:
+            (prompt,) = f.prompts
+            enc = tok(prompt, return_tensors="pt")
+            pos = int((enc["input_ids"][0] == tok.mask_token_id).nonzero())
+            logp = net(**enc).logits[0, pos].log_softmax(-1)  # (V,)
+            assert all(tok.tokenize(w) == [w] for w in candidates[f.relation])
+            ids = tok.convert_tokens_to_ids(sorted(candidates[f.relation]))
+            gold = tok.convert_tokens_to_ids(f.object)
+            assert gold in ids
+            ranks.append(1 + sum(int(logp[i] > logp[gold]) for i in ids))
+    return ranks
+
+
+def _objects(facts: Sequence[Fact]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in facts:
+        out.setdefault(f.relation, set()).add(f.object)
+    return out
+
+
+def test_specialization_matrix_matches_every_cell_evaluated_by_hand(
+    scaled_bert: Any, wordpiece_tokenizer: Any, small_facts: list[Fact]
+) -> None:
+    """Guards the R × R specialization matrix: cell (i, j) is relation i's P@1 under relation
+    j's mask. Every cell, off-diagonal included, equals an independent evaluation (the facts
+    of i on an HF copy whose weights were multiplied by j's mask by hand), and so do the
+    diagonal mean and the mean off-diagonal drop P[i][i] − P[i][j]. The matrix is not
+    symmetric, so a transposed matrix or a row's own mask in every column fails."""
+    from bertology.prune.train import PruneConfig, train_relation_masks
+
+    tok = wordpiece_tokenizer
+    # trained masks specialize (random ones barely move P@1 over four candidates)
+    cfg = PruneConfig(layers="all", epochs=30, lr=0.01, batch_size=8, split_ratios=(1.0, 0.0, 0.0))
+    cfg.progress = False
+    trained = train_relation_masks(scaled_bert, tok, small_facts, cfg).relations
+    masks = {r: trained[r].mask for r in ("capital", "material")}
     by_rel = {r: [f for f in small_facts if f.relation == r] for r in masks}
-    spec = specialization_matrix(tiny_bert, wordpiece_tokenizer, by_rel, masks)
-    assert spec["relations"] == ["capital", "material"]
-    assert len(spec["p@1"]) == 2 and all(len(row) == 2 for row in spec["p@1"])
-    p = spec["p@1"]
+    cands = _objects(small_facts)
+    kw = {"candidates": "relation", "candidate_facts": small_facts}
+    spec = specialization_matrix(scaled_bert, tok, by_rel, masks, **kw)
+    rels = ["capital", "material"]
+    assert spec["relations"] == rels
+    want = [
+        [
+            sum(r == 1 for r in ranks) / len(ranks)
+            for ranks in (
+                _reference_ranks(scaled_bert, tok, by_rel[ri], cands, masks[rj].keep) for rj in rels
+            )
+        ]
+        for ri in rels
+    ]
+    assert spec["p@1"] == want
+    assert want[0][1] != want[1][0] and want[0][0] != want[0][1]  # the fixture has power
+    assert spec["diagonal_mean"] == pytest.approx((want[0][0] + want[1][1]) / 2)
     assert spec["mean_offdiagonal_drop"] == pytest.approx(
-        ((p[0][0] - p[0][1]) + (p[1][1] - p[1][0])) / 2
+        ((want[0][0] - want[0][1]) + (want[1][1] - want[1][0])) / 2
     )
 
 
-def test_relation_candidates_rank_within_the_relations_objects(
-    tiny_bert, wordpiece_tokenizer, small_facts, targets
-):
-    """With --candidates relation every gold rank is at most its full-vocabulary rank and at
-    most the number of the relation's objects; the metrics are not the same as over all."""
+def test_relation_candidates_are_the_objects_of_the_whole_fact_set_not_of_the_evaluated_facts(
+    scaled_bert: Any, wordpiece_tokenizer: Any, small_facts: list[Fact]
+) -> None:
+    """Guards ``candidates="relation"``: each fact is ranked among the objects of its relation
+    in ``candidate_facts`` (the whole fact set), not among those of the facts being evaluated
+    (a split). Ranks, P@1 and MRR of the full model and of the subnetwork equal an independent
+    computation over the whole set's objects, and that computation over the evaluated facts'
+    objects alone gives different ranks, so drawing from the split fails."""
     from bertology.prune.analysis import evaluate_mask, subnetwork_vs_controls
 
+    tok = wordpiece_tokenizer
+    targets = find_targets(scaled_bert, "all")
     mask = _mask(targets, "capital", 0, 0.3)
-    facts = [f for f in small_facts if f.relation == "capital"]
+    # an evaluated "split": paris and madrid, whose objects the others' can outrank
+    facts = [f for f in small_facts if f.subject in ("paris", "madrid")]
     kw = {"candidates": "relation", "candidate_facts": small_facts}
-    n_objects = len({f.object for f in facts})
-    for m in (None, mask):
-        every = evaluate_mask(tiny_bert, wordpiece_tokenizer, facts, m)
-        rel = evaluate_mask(tiny_bert, wordpiece_tokenizer, facts, m, **kw)
-        assert [s.fact for s in rel.scores] == [s.fact for s in every.scores]
-        for a, b in zip(rel.scores, every.scores, strict=True):
-            assert 1 <= a.rank <= min(b.rank, n_objects)
-    both = {
-        c: subnetwork_vs_controls(
-            tiny_bert, wordpiece_tokenizer, facts, mask, candidates=c, candidate_facts=small_facts
-        )
-        for c in ("all", "relation")
-    }
-    for k in ("full", "subnetwork", "random"):
-        assert both["relation"][k]["mrr"] >= both["all"][k]["mrr"]
-        assert both["relation"][k]["mrr"] >= 1 / n_objects
+    every, split = _objects(small_facts), _objects(facts)
+    assert len(every["capital"]) == 4 and len(split["capital"]) == 2
+    want = {}
+    for name, m in (("full", None), ("subnetwork", mask)):
+        ev = evaluate_mask(scaled_bert, tok, facts, m, **kw)
+        assert [s.fact for s in ev.scores] == facts
+        want[name] = _reference_ranks(scaled_bert, tok, facts, every, m and m.keep)
+        assert [s.rank for s in ev.scores] == want[name]
+        wrong = _reference_ranks(scaled_bert, tok, facts, split, m and m.keep)
+        assert wrong != want[name]  # the fixture tells the two candidate sets apart
+    got = subnetwork_vs_controls(scaled_bert, tok, facts, mask, **kw)
+    for name, ranks in want.items():
+        assert got[name]["p@1"] == pytest.approx(sum(r == 1 for r in ranks) / len(ranks))
+        assert got[name]["mrr"] == pytest.approx(sum(1 / r for r in ranks) / len(ranks))
