@@ -8,11 +8,16 @@ with std 1/sqrt(fan_in). It is still random: the masks must *find* the facts.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 import torch
+
+from bertology.data.facts import Fact
 
 CAPITALS = [("paris", "france"), ("berlin", "germany"), ("rome", "italy"), ("madrid", "spain")]
 MATERIALS = [("table", "wood"), ("window", "glass"), ("hammer", "wood"), ("knife", "glass")]
@@ -92,3 +97,39 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def _reference_ranks(
+    model: Any,
+    tok: Any,
+    facts: Sequence[Fact],
+    candidates: dict[str, set[str]],
+    keep: dict[str, torch.Tensor] | None = None,
+) -> list[int]:
+    """Gold ranks among ``candidates[relation]``, computed apart from bertology: a copy of the
+    HF model whose matrices are multiplied by ``keep`` (0/1 or soft) by hand, one prompt at a
+    time, the log-softmax at the [MASK], and 1 + the number of candidates scored strictly
+    higher. Every candidate must be a single token of ``tok``."""
+    net = copy.deepcopy(model).eval()
+    ranks = []
+    with torch.no_grad():
+        for n, p in net.named_parameters():
+            if keep is not None and n in keep:
+                p.mul_(keep[n].to(p.dtype))
+        for f in facts:
+            (prompt,) = f.prompts
+            enc = tok(prompt, return_tensors="pt")
+            pos = int((enc["input_ids"][0] == tok.mask_token_id).nonzero())
+            logp = net(**enc).logits[0, pos].log_softmax(-1)  # (V,)
+            assert all(tok.tokenize(w) == [w] for w in candidates[f.relation])
+            ids = tok.convert_tokens_to_ids(sorted(candidates[f.relation]))
+            gold = tok.convert_tokens_to_ids(f.object)
+            assert gold in ids
+            ranks.append(1 + sum(int(logp[i] > logp[gold]) for i in ids))
+    return ranks
+
+
+@pytest.fixture()
+def reference_ranks() -> Callable[..., list[int]]:
+    """:func:`_reference_ranks`, the independent ranking the probing numbers are checked by."""
+    return _reference_ranks

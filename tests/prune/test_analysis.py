@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -88,35 +87,6 @@ def test_sparsity_is_reported_per_matrix_and_per_layer(targets):
     assert all(v in (0.0, 1.0) for v in s["per_matrix"].values())
 
 
-def _reference_ranks(
-    model: Any,
-    tok: Any,
-    facts: Sequence[Fact],
-    candidates: dict[str, set[str]],
-    keep: dict[str, torch.Tensor] | None = None,
-) -> list[int]:
-    """Gold ranks among ``candidates[relation]``, computed apart from bertology: a copy of the
-    HF model whose matrices are multiplied by ``keep`` by hand, one prompt at a time, the
-    log-softmax at the [MASK], and 1 + the number of candidates scored strictly higher."""
-    net = copy.deepcopy(model).eval()
-    ranks = []
-    with torch.no_grad():
-        for n, p in net.named_parameters():
-            if keep is not None and n in keep:
-                p.mul_(keep[n].to(p.dtype))
-        for f in facts:
-            (prompt,) = f.prompts
-            enc = tok(prompt, return_tensors="pt")
-            pos = int((enc["input_ids"][0] == tok.mask_token_id).nonzero())
-            logp = net(**enc).logits[0, pos].log_softmax(-1)  # (V,)
-            assert all(tok.tokenize(w) == [w] for w in candidates[f.relation])
-            ids = tok.convert_tokens_to_ids(sorted(candidates[f.relation]))
-            gold = tok.convert_tokens_to_ids(f.object)
-            assert gold in ids
-            ranks.append(1 + sum(int(logp[i] > logp[gold]) for i in ids))
-    return ranks
-
-
 def _objects(facts: Sequence[Fact]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for f in facts:
@@ -125,7 +95,10 @@ def _objects(facts: Sequence[Fact]) -> dict[str, set[str]]:
 
 
 def test_specialization_matrix_matches_every_cell_evaluated_by_hand(
-    scaled_bert: Any, wordpiece_tokenizer: Any, small_facts: list[Fact]
+    scaled_bert: Any,
+    wordpiece_tokenizer: Any,
+    small_facts: list[Fact],
+    reference_ranks: Callable[..., list[int]],
 ) -> None:
     """Guards the R × R specialization matrix: cell (i, j) is relation i's P@1 under relation
     j's mask. Every cell, off-diagonal included, equals an independent evaluation (the facts
@@ -150,7 +123,7 @@ def test_specialization_matrix_matches_every_cell_evaluated_by_hand(
         [
             sum(r == 1 for r in ranks) / len(ranks)
             for ranks in (
-                _reference_ranks(scaled_bert, tok, by_rel[ri], cands, masks[rj].keep) for rj in rels
+                reference_ranks(scaled_bert, tok, by_rel[ri], cands, masks[rj].keep) for rj in rels
             )
         ]
         for ri in rels
@@ -164,7 +137,10 @@ def test_specialization_matrix_matches_every_cell_evaluated_by_hand(
 
 
 def test_relation_candidates_are_the_objects_of_the_whole_fact_set_not_of_the_evaluated_facts(
-    scaled_bert: Any, wordpiece_tokenizer: Any, small_facts: list[Fact]
+    scaled_bert: Any,
+    wordpiece_tokenizer: Any,
+    small_facts: list[Fact],
+    reference_ranks: Callable[..., list[int]],
 ) -> None:
     """Guards ``candidates="relation"``: each fact is ranked among the objects of its relation
     in ``candidate_facts`` (the whole fact set), not among those of the facts being evaluated
@@ -185,9 +161,9 @@ def test_relation_candidates_are_the_objects_of_the_whole_fact_set_not_of_the_ev
     for name, m in (("full", None), ("subnetwork", mask)):
         ev = evaluate_mask(scaled_bert, tok, facts, m, **kw)
         assert [s.fact for s in ev.scores] == facts
-        want[name] = _reference_ranks(scaled_bert, tok, facts, every, m and m.keep)
+        want[name] = reference_ranks(scaled_bert, tok, facts, every, m and m.keep)
         assert [s.rank for s in ev.scores] == want[name]
-        wrong = _reference_ranks(scaled_bert, tok, facts, split, m and m.keep)
+        wrong = reference_ranks(scaled_bert, tok, facts, split, m and m.keep)
         assert wrong != want[name]  # the fixture tells the two candidate sets apart
     got = subnetwork_vs_controls(scaled_bert, tok, facts, mask, **kw)
     for name, ranks in want.items():
