@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -155,3 +157,47 @@ def test_bad_layer_range_and_foreign_mask_are_refused_with_clear_messages(
         ],
     )
     assert res.exit_code != 0 and "different weights" in str(res.exception)
+
+
+def test_prune_with_a_candidates_file_ranks_every_relation_among_the_files_words(
+    tmp_path: Path,
+    scaled_bert_dir: Path,
+    fact_files: tuple[Path, Path],
+    reference_ranks: Callable[..., list[int]],
+) -> None:
+    """Guards ``prune --candidates FILE``: every test fact, of any relation, is ranked among
+    the file's words that are single tokens (one shared vocabulary), a fact whose object is
+    not in the file is left out of n, and the full model's and the subnetwork's P@1 and MRR
+    equal a by-hand evaluation over exactly those words."""
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    from bertology.data.facts import read_facts, split_by_subject
+    from bertology.prune.storage import load_mask
+
+    facts, rel = fact_files
+    words = tmp_path / "vocab.txt"  # no "spain"; "extraordinarily" is not one token
+    words.write_text("france\ngermany\nitaly\nwood\nglass\nextraordinarily\n")
+    run = tmp_path / "run"
+    args = _prune_args(scaled_bert_dir, facts, rel, run, "--candidates", str(words))
+    res = runner.invoke(app, [*args, "--split-seed", "1"])
+    assert res.exit_code == 0, res.output
+    results = json.loads((run / "results.json").read_text())
+    assert results["candidates"] == str(words)
+    model = AutoModelForMaskedLM.from_pretrained(scaled_bert_dir).eval()
+    tok = AutoTokenizer.from_pretrained(scaled_bert_dir)
+    vocab = {"france", "germany", "italy", "wood", "glass"}
+    every = read_facts(facts, rel).facts
+    test = split_by_subject(every, (0.8, 0.1, 0.1), 1)["test"]
+    scored = 0
+    for r in ("capital", "material"):
+        mine = [f for f in test if f.relation == r and f.object in vocab]
+        entry = results["relations"][r]
+        assert entry["full"]["n"] == entry["subnetwork"]["n"] == len(mine)
+        mask = load_mask(run / "masks" / f"{r}.safetensors", model)
+        cands = {r: vocab}
+        for name, keep in (("full", None), ("subnetwork", mask.keep)):
+            ranks = reference_ranks(model, tok, mine, cands, keep)
+            assert entry[name]["p@1"] == sum(k == 1 for k in ranks) / len(ranks), (r, name)
+            assert abs(entry[name]["mrr"] - sum(1 / k for k in ranks) / len(ranks)) < 1e-12
+            scored += len(ranks)
+    assert scored >= 2

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 import torch
 
@@ -131,3 +134,44 @@ def test_rank_results_travel_as_bytes_without_loss(tiny_bert):
         assert torch.equal(m.keep[t.name], mask.keep[t.name])
         assert m.soft[t.name].dtype == torch.float32
         assert torch.equal(m.soft[t.name], mask.soft[t.name])
+
+
+def test_export_that_fails_midway_leaves_no_directory_and_an_existing_one_untouched(
+    tmp_path: Path, tiny_bert: Any, wordpiece_tokenizer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards atomic export: when writing fails after the weights are written (here the
+    tokenizer's save raises), no directory appears at the target and no temporary one is
+    left; an existing export at the target keeps exactly its files and bytes; refused without
+    ``overwrite``; and a later successful overwrite replaces it whole."""
+    mask = _random_mask(tiny_bert, layers="1-1", p=0.5)
+    out = tmp_path / "capital-subnet"
+
+    def failing_save(self: Any, directory: Any, *args: Any, **kwargs: Any) -> None:
+        (Path(directory) / "tokenizer_config.json").write_text("{")  # a partial write
+        raise OSError("disk full")
+
+    def tree(d: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+    with monkeypatch.context() as m:
+        m.setattr(type(wordpiece_tokenizer), "save_pretrained", failing_save)
+        with pytest.raises(OSError, match="disk full"):
+            export_pruned(tiny_bert, wordpiece_tokenizer, mask, out)
+    assert list(tmp_path.iterdir()) == []  # neither the target nor a temporary directory
+
+    export_pruned(tiny_bert, None, mask, out)  # an existing export, without tokenizer files
+    before = tree(out)
+    assert "model.safetensors" in before and "tokenizer.json" not in before
+    with pytest.raises(FileExistsError):
+        export_pruned(tiny_bert, wordpiece_tokenizer, mask, out)
+    other = _random_mask(tiny_bert, layers="1-1", p=0.5, seed=1)
+    with monkeypatch.context() as m:
+        m.setattr(type(wordpiece_tokenizer), "save_pretrained", failing_save)
+        with pytest.raises(OSError, match="disk full"):
+            export_pruned(tiny_bert, wordpiece_tokenizer, other, out, overwrite=True)
+    assert tree(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+    export_pruned(tiny_bert, wordpiece_tokenizer, other, out, overwrite=True)
+    after = tree(out)
+    assert "tokenizer.json" in after and after["model.safetensors"] != before["model.safetensors"]
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
