@@ -1,5 +1,6 @@
 """``prune`` and ``specialize`` as library calls, checked against evaluations done by hand:
-soft and hard evaluation of stochastic masks, stored soft masks, ``relation`` candidates."""
+soft and hard evaluation of stochastic masks, stored soft masks, ``relation`` candidates, and
+the two-rank path of ``prune`` simulated in one process."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 
 from bertology.data.facts import Fact, read_facts, split_by_subject
 from bertology.prune.run import PruneRunConfig, prune, specialize
 from bertology.prune.storage import load_mask
+from bertology.prune.targets import find_targets
 from bertology.prune.train import PruneConfig, train_relation_masks
 
 RELATIONS = ("capital", "material")
@@ -175,3 +178,74 @@ def test_specialize_ranks_every_cell_over_the_objects_of_the_whole_fact_set(
             wrong = reference_ranks(scaled_bert, tok, mine, _objects(test), masks[rj].keep)
             differs += _metrics(wrong)["p@1"] != want["p@1"]
     assert differs >= 1  # the fixture tells the two candidate sets apart
+
+
+def test_prune_as_two_ranks_in_process_writes_what_one_process_writes(
+    tmp_path: Path,
+    scaled_bert: Any,
+    wordpiece_tokenizer: Any,
+    fact_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Guards the ``prune`` command's torchrun path without starting processes (the fast
+    counterpart of the slow torchrun test): each rank of a world of 2 trains only its share
+    of the relations, what the ranks exchange is the pickle-free blob, rank 1 returns None and
+    writes nothing, and rank 0, given both ranks' blobs, writes the same masks and the same
+    test metrics as a single process. The real gloo exchange (``gather_bytes``) is covered by
+    ``test_distributed.py``."""
+    import torch.distributed as dist
+
+    import bertology.train.distributed as bdist
+    from bertology.prune.train import _decode_results
+
+    tok = wordpiece_tokenizer
+    facts, rel = fact_files
+    cfg = _config(facts, rel, split_ratios=(0.5, 0.25, 0.25))
+    single = prune(cfg, tmp_path / "single", model=scaled_bert, tokenizer=tok)
+    assert single is not None
+
+    sent: dict[int, bytes] = {}
+
+    class Sent(Exception):
+        """Stops a rank right after it has handed its blob to the gather."""
+
+    def as_rank(rank: int, peer: bytes | None) -> None:
+        """Make this process look like ``rank`` of 2 whose peer sends ``peer`` (None: stop
+        after sending ours)."""
+
+        def gather(data: bytes) -> list[bytes]:
+            sent[rank] = data
+            if peer is None:
+                raise Sent
+            return [data, peer] if rank == 0 else [peer, data]
+
+        monkeypatch.setattr(bdist, "init_distributed", lambda device: bdist.DistContext(rank, 2))
+        monkeypatch.setattr(bdist, "gather_bytes", gather)
+        monkeypatch.setattr(dist, "is_initialized", lambda: True)
+        monkeypatch.setattr(dist, "get_world_size", lambda group=None: 2)
+        monkeypatch.setattr(dist, "get_rank", lambda group=None: rank)
+
+    as_rank(1, None)
+    with pytest.raises(Sent):
+        prune(cfg, tmp_path / "rank1", model=scaled_bert, tokenizer=tok)
+    as_rank(0, sent[1])
+    results = prune(cfg, tmp_path / "rank0", model=scaled_bert, tokenizer=tok)
+    as_rank(1, sent[0])
+    assert prune(cfg, tmp_path / "rank1", model=scaled_bert, tokenizer=tok) is None
+    assert not (tmp_path / "rank1").exists()  # only rank 0 writes
+
+    targets = find_targets(scaled_bert, "all")
+    shards = {r: _decode_results(blob, targets) for r, blob in sent.items()}
+    assert set(shards[0]) == {"capital", "story"} and set(shards[1]) == {"material"}
+    assert shards[0]["story"].mask is None and shards[1]["material"].mask is not None
+
+    assert results is not None
+    assert results["skipped_relations"] == single["skipped_relations"]
+    for r in RELATIONS:
+        a = load_mask(tmp_path / "single" / "masks" / f"{r}.safetensors", scaled_bert)
+        b = load_mask(tmp_path / "rank0" / "masks" / f"{r}.safetensors", scaled_bert)
+        assert all(torch.equal(a.keep[k], b.keep[k]) for k in a.keep), r
+        one, two = single["relations"][r], results["relations"][r]
+        for k in ("full", "subnetwork", "random", "sparsity", "best_epoch", "best_dev_p1"):
+            assert two[k] == one[k], (r, k)
+    assert results["overlap"] == single["overlap"]
