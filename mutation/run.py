@@ -304,7 +304,8 @@ def main() -> None:
     t_start = time.perf_counter()
     base = out / "tree-0"
     _copy_tree(base)
-    paths = sorted({p for m in modules for p in targets[m]})
+    wanted = {p for m in modules for p in targets[m]}
+    paths = sorted(p for p in wanted if not any(p != q and p.startswith(q + "/") for q in wanted))
     print(f"coverage pass over {' '.join(paths)} …", flush=True)
     covered, clean_s = coverage_pass(base, paths, out)
     timeout = args.timeout or max(60.0, 3 * clean_s)
@@ -329,15 +330,16 @@ def main() -> None:
             if key in equivalents:
                 outcomes.append(Outcome(m, "equivalent", reason=equivalents[key], context=key))
                 continue
-            files = cover.get(m.line, set())
-            if not files:
+            tests = cover.get(m.line, set())
+            if not tests:
                 outcomes.append(
                     Outcome(m, "untested", reason="no test runs this line", context=key)
                 )
                 continue
-            first = sorted(f for f in files if f)
-            rest = [p for p in targets[module] if not any(f.startswith(p) for f in first)]
-            todo.append((m, first + rest))
+            # stage 1: the tests that run this line; stage 2 (only if it survives): every
+            # test path of the module, for tests that use a result a shared fixture computed
+            first = sorted(t for t in tests if t) or targets[module]
+            todo.append((m, first, targets[module]))
     ran = run_mutants(todo, trees, out, timeout)
     for o in ran:
         o.context = keys[o.mutant.key]
