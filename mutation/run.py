@@ -15,7 +15,7 @@ How a mutant is judged:
 3. A mutant on a line that no test runs *survives untested*. Any other mutant is written into
    a worker's copy, and pytest runs the test files that cover its line first, then the rest of
    the module's paths from ``targets.toml``, stopping at the first failure (``-x``).
-4. A failure, an error or a timeout kills the mutant. A mutant listed in ``equivalent.toml``
+4. A failure, an error or a timeout kills the mutant. A mutant listed in ``equivalent/*.toml``
    (with the reason it cannot change any result) is left out of the score.
 
 Output: ``report.md`` and ``report.json`` under ``--out``; the score per module is
@@ -289,16 +289,28 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "mutation")
     ap.add_argument("--timeout", type=float, default=0.0, help="seconds per mutant (0: auto)")
     ap.add_argument("--limit", type=int, default=0, help="at most N mutants per module (smoke)")
+    ap.add_argument(
+        "--list", action="store_true", help="print each mutant's key and line; run none"
+    )
     args = ap.parse_args()
 
     targets: dict[str, list[str]] = tomllib.loads((ROOT / "mutation/targets.toml").read_text())[
         "modules"
     ]
-    equivalents = _read_equivalents(ROOT / "mutation/equivalent.toml")
+    equivalents = _read_equivalents(ROOT / "mutation/equivalent")
     modules = args.modules or list(targets)
     unknown = [m for m in modules if m not in targets]
     if unknown:
         sys.exit(f"mutation: not in mutation/targets.toml: {', '.join(unknown)}")
+    if args.list:
+        for module in modules:
+            source = (ROOT / module).read_text()
+            lines, where = source.splitlines(), _function_of(source)
+            for m in mutants(module, source):
+                key = equivalence_key(m, lines, where)
+                mark = " [equivalent]" if key in equivalents else ""
+                print(f"{m.module}:{m.line}\t{key}{mark}")
+        return
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
@@ -348,11 +360,15 @@ def main() -> None:
     write_report(outcomes, modules, out, wall, args.workers, timeout)
 
 
-def _read_equivalents(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    data = tomllib.loads(path.read_text())
-    return {e["key"]: e["reason"] for e in data.get("equivalent", [])}
+def _read_equivalents(folder: Path) -> dict[str, str]:
+    """Judged-equivalent mutants: ``[[equivalent]] key = ..., reason = ...`` in ``*.toml``."""
+    out: dict[str, str] = {}
+    for path in sorted(folder.glob("*.toml")):
+        for e in tomllib.loads(path.read_text()).get("equivalent", []):
+            if not e.get("reason", "").strip():
+                sys.exit(f"mutation: {path}: equivalent mutant {e.get('key')!r} has no reason")
+            out[e["key"]] = e["reason"]
+    return out
 
 
 def write_report(
