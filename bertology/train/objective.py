@@ -86,17 +86,20 @@ def count_params(model: Any) -> dict[str, int]:
     emb = sum(p.numel() for n, p in model.named_parameters() if "embeddings" in n)
     total = sum(p.numel() for p in model.parameters())
     head_dense = 0
+    head_ids: set[int] = set()
     for n, p in model.named_parameters():
         if n.startswith(("cls.", "lm_head.", "predictions.", "vocab_")):
             head_dense += p.numel()
-    cfg = model.config
-    vocab = getattr(cfg, "vocab_size", 0)
-    hidden = getattr(cfg, "hidden_size", getattr(cfg, "dim", 0))
-    # the decoder matrix is tied to the input embeddings: count it for the head's FLOPs
+            head_ids.add(id(p))
+    # A tied decoder is stored once, as the input embeddings, so it is not among the head's
+    # parameters: add its (V, E) matrix for the head's FLOPs. E is the embedding width (ALBERT's
+    # is narrower than its hidden width). An untied decoder is already counted.
+    decoder = model.get_output_embeddings()
+    tied = 0 if id(decoder.weight) in head_ids else decoder.weight.numel()
     return {
         "total": total,
         "embeddings": emb,
-        "head": head_dense + vocab * hidden,
+        "head": head_dense + tied,
         "body": total - emb - head_dense,
     }
 

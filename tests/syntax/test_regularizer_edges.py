@@ -91,3 +91,10 @@ def test_token_edges_refuse_a_batch_whose_trees_and_encodings_differ_in_length()
     (which would drop the second sentence's edges from R)."""
     with pytest.raises(ValueError):
         token_edges([[0, 1], [2, 0]], [[None, 0, 1, None]])
+
+
+def test_token_edges_of_a_batch_with_only_roots_is_an_empty_e_by_3_tensor() -> None:
+    """One-word sentences have no edge: the result is a (0, 3) long tensor, not a bogus
+    (0, 0, 0) edge nor a tensor of another width."""
+    got = token_edges([[0], [0]], [[None, 0, None], [None, 0, 0, None]])
+    assert got.shape == (0, 3) and got.dtype == torch.long
