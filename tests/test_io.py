@@ -170,3 +170,142 @@ def test_read_jsonl_names_the_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         list(read_jsonl(path))
     assert f"{path}:3" in str(err.value)
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+def test_atomic_writes_leave_no_file_descriptor_open(tmp_path: Path) -> None:
+    """A long run writes thousands of files: each write closes every descriptor it opened."""
+    before = _open_fds()
+    for i in range(20):
+        atomic_write_bytes(tmp_path / f"f{i}.bin", b"x" * i)
+    assert _open_fds() == before
+
+
+def test_atomic_write_creates_missing_parent_directories(tmp_path: Path) -> None:
+    """Writing into a directory that does not exist yet creates it (nested), and a second
+    write into the now existing directory works too."""
+    target = tmp_path / "a" / "b" / "c.json"
+    atomic_write_json(target, {"x": 1})
+    atomic_write_json(target.with_name("d.json"), {"y": 2})
+    assert target.read_text() == '{\n  "x": 1\n}\n'
+    assert _listing(target.parent) == ["c.json", "d.json"]
+
+
+def test_data_is_on_the_file_when_it_is_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Durability: at the fsync before the rename, the file already holds all the data (a
+    buffered write not yet flushed would make fsync sync an empty file)."""
+    sizes: list[int] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        sizes.append(os.fstat(fd).st_size)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    atomic_write_bytes(tmp_path / "f.bin", b"0123456789")
+    assert sizes == [10]
+
+
+def test_an_error_after_the_rename_is_not_masked_by_the_cleanup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the rename succeeds and then an error (an interrupt) arrives, the caller sees that
+    error, not a cleanup error about the temporary file that is already gone."""
+    real_replace = os.replace
+
+    def replace_then_interrupt(src: Any, dst: Any) -> None:
+        real_replace(src, dst)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_bytes(tmp_path / "f.bin", b"new")
+    assert (tmp_path / "f.bin").read_bytes() == b"new"
+
+
+def test_json_keeps_non_ascii_text_readable(tmp_path: Path) -> None:
+    """Objects such as ``São Paulo`` are written as UTF-8 text, not ``\\u`` escapes."""
+    path = atomic_write_json(tmp_path / "r.json", {"object": "São Paulo", "v": float("nan")})
+    text = path.read_text(encoding="utf-8")
+    assert '"São Paulo"' in text and "\\u" not in text and '"v": null' in text
+
+
+def test_atomic_directory_creates_nested_parents_with_ordinary_permissions(tmp_path: Path) -> None:
+    """The built directory gets 0o777 minus the umask (mkdtemp's 0o700 would hide a
+    checkpoint from the rest of a group), under parents created on the way."""
+    mask = os.umask(0o022)
+    try:
+        target = tmp_path / "runs" / "x" / "ckpt"
+        with atomic_directory(target) as tmp:
+            (tmp / "w.bin").write_bytes(b"w")
+    finally:
+        os.umask(mask)
+    assert (target.stat().st_mode & 0o7777) == 0o755
+    assert (target / "w.bin").read_bytes() == b"w"
+
+
+def test_atomic_directory_overwrites_despite_a_stale_old_tree(tmp_path: Path) -> None:
+    """A crash can leave ``.NAME.old`` behind; the next overwrite still succeeds, and no
+    ``.old`` tree remains afterwards."""
+    target = tmp_path / "export"
+    target.mkdir()
+    (target / "a").write_bytes(b"old")
+    stale = tmp_path / ".export.old"
+    stale.mkdir()
+    (stale / "junk").write_bytes(b"junk")
+    with atomic_directory(target, overwrite=True) as tmp:
+        (tmp / "a").write_bytes(b"new")
+    assert _tree(target) == {"a": b"new"}
+    assert _listing(tmp_path) == ["export"]
+
+
+def test_atomic_directory_replaces_a_symlinked_target_and_leaves_its_destination(
+    tmp_path: Path,
+) -> None:
+    """A target that is a symlink to a directory is replaced by the new tree; the directory it
+    pointed to is left untouched and the overwrite does not fail while tidying up."""
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (real / "a").write_bytes(b"keep")
+    link = tmp_path / "export"
+    link.symlink_to(real, target_is_directory=True)
+    with atomic_directory(link, overwrite=True) as tmp:
+        (tmp / "a").write_bytes(b"new")
+    assert not link.is_symlink() and _tree(link) == {"a": b"new"}
+    assert _tree(real) == {"a": b"keep"}
+
+
+def test_atomic_directory_reports_the_block_error_even_if_the_block_removed_its_tree(
+    tmp_path: Path,
+) -> None:
+    """The caller's own error propagates even when the temporary tree is already gone."""
+    import shutil
+
+    with pytest.raises(RuntimeError, match="boom"), atomic_directory(tmp_path / "out") as tmp:
+        shutil.rmtree(tmp)
+        raise RuntimeError("boom")
+    assert _listing(tmp_path) == []
+
+
+def test_jsonl_appender_creates_parents_and_is_closed_after_use(tmp_path: Path) -> None:
+    """The metrics stream creates its directory, flushes each row, and after ``close`` (or the
+    ``with`` block) refuses further rows instead of appending to a finished file."""
+    path = tmp_path / "run" / "logs" / "metrics.jsonl"
+    with io.JsonlAppender(path) as out:
+        out.write({"step": 1, "loss": 2.5})
+        assert path.read_text() == '{"step": 1, "loss": 2.5}\n'
+    with pytest.raises(ValueError):
+        out.write({"step": 2})
+    again = io.JsonlAppender(path)
+    again.write({"step": 2})
+    again.close()
+    again.close()  # closing twice is harmless
+    with pytest.raises(ValueError):
+        again.write({"step": 3})
+    assert [r for _, r in read_jsonl(path)] == [{"step": 1, "loss": 2.5}, {"step": 2}]
