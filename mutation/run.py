@@ -186,6 +186,18 @@ def equivalence_key(m: Mutant, source_lines: list[str], where: dict[int, str]) -
     return f"{m.module}::{where.get(m.line, '<module>')}::{text}::{m.op}: {m.description}"
 
 
+def equivalence_keys(ms: list[Mutant], source_lines: list[str], where: dict[int, str]) -> list[str]:
+    """:func:`equivalence_key` of each mutant, in order; a key seen before on the same line (the
+    same change at two places of one line) gets ``#2``, ``#3``… in column order."""
+    seen: dict[str, int] = {}
+    out = []
+    for m in ms:
+        key = equivalence_key(m, source_lines, where)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(key if seen[key] == 1 else f"{key} #{seen[key]}")
+    return out
+
+
 def _preimport() -> None:
     import importlib
 
@@ -314,8 +326,8 @@ def main() -> None:
         for module in modules:
             source = (ROOT / module).read_text()
             lines, where = source.splitlines(), _function_of(source)
-            for m in mutants(module, source):
-                key = equivalence_key(m, lines, where)
+            ms = mutants(module, source)
+            for m, key in zip(ms, equivalence_keys(ms, lines, where), strict=True):
                 mark = " [equivalent]" if key in equivalents else ""
                 print(f"{m.module}:{m.line}\t{key}{mark}")
         return
@@ -344,8 +356,7 @@ def main() -> None:
         if args.limit:
             ms = ms[: args.limit]
         cover = covered.get(module, {})
-        for m in ms:
-            key = equivalence_key(m, lines, where)
+        for m, key in zip(ms, equivalence_keys(ms, lines, where), strict=True):
             keys[m.key] = key
             if key in equivalents:
                 outcomes.append(Outcome(m, "equivalent", reason=equivalents[key], context=key))
