@@ -309,3 +309,13 @@ def test_jsonl_appender_creates_parents_and_is_closed_after_use(tmp_path: Path) 
     with pytest.raises(ValueError):
         again.write({"step": 3})
     assert [r for _, r in read_jsonl(path)] == [{"step": 1, "loss": 2.5}, {"step": 2}]
+
+
+def test_writing_leaves_the_process_umask_as_it_was(tmp_path: Path) -> None:
+    """Reading the umask (set and restore) must restore it: later files keep their permissions."""
+    old = os.umask(0o027)
+    try:
+        atomic_write_bytes(tmp_path / "a.txt", b"x")
+        assert os.umask(0o027) == 0o027
+    finally:
+        os.umask(old)
