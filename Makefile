@@ -27,7 +27,8 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 # Mutation testing of the modules that compute reported numbers (not part of `make test`;
-# about MUTATION_MINUTES on 2 cores). Report: runs/mutation/report.md.
+# well over an hour on 2 cores over all modules; --modules for a subset). Report:
+# runs/mutation/report.md.
 mutation: $(STAMP)
 	$(PY) mutation/run.py --out runs/mutation
 
