@@ -70,8 +70,10 @@ def test_word_that_even_the_unknown_token_cannot_piece_is_an_error(wp_tok: Any, 
     tok.unk_token = ZWSP  # an "unknown token" that is itself removed by the normaliser
     words = ["the", "dog"]
     words.insert(position, ZWSP)
-    with pytest.raises(InputError, match="get no subword pieces"):
+    with pytest.raises(InputError, match="get no subword pieces") as err:
         align_words(tok, [words])
+    assert repr([ZWSP]) in str(err.value)  # the piece-less word, not the others
+    assert "'the'" not in str(err.value) and "'dog'" not in str(err.value)
 
 
 def test_duck_typed_tokenizer_without_is_fast_is_refused() -> None:
