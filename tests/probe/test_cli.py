@@ -168,14 +168,14 @@ def _assert_metrics(results: dict[str, Any], expected: dict[str, Any]) -> None:
 
 
 def test_split_test_evaluates_only_the_held_out_subjects(
-    tmp_path: Path, stable_bert_dir: Path, hf_reference: Any
+    tmp_path: Path, tiny_bert_dir: Path, hf_reference: Any
 ) -> None:
     """Guards ``--split``: train/dev/test partition each relation's facts by subject (80/10/10,
     at least one subject in dev and test), ``--split test`` scores exactly the test facts, and
     its metrics are those of their ranks (checked against HF logits).
     """
     facts, rel = _split_fixture(tmp_path)
-    rows = {s: _probe(stable_bert_dir, facts, rel, tmp_path / s, "--split", s) for s in SPLITS}
+    rows = {s: _probe(tiny_bert_dir, facts, rel, tmp_path / s, "--split", s) for s in SPLITS}
     subjects = {
         s: {(r["relation"], r["subject"]) for r in split_rows} for s, split_rows in rows.items()
     }
@@ -197,7 +197,7 @@ def test_split_test_evaluates_only_the_held_out_subjects(
     test_rows = rows["test"]
     results = json.loads((tmp_path / "test" / "results.json").read_text())
     assert results["split"] == "test" and results["n_facts"] == len(test_rows)
-    model, tok = load_mlm(stable_bert_dir, device="cpu")
+    model, tok = load_mlm(tiny_bert_dir, device="cpu")
     ranks: dict[str, list[int]] = {}
     for r in test_rows:
         assert "rank" in r, r
@@ -208,7 +208,7 @@ def test_split_test_evaluates_only_the_held_out_subjects(
 
 
 def test_relation_candidates_are_all_the_relations_objects_not_the_splits(
-    tmp_path: Path, stable_bert_dir: Path, hf_reference: Any
+    tmp_path: Path, tiny_bert_dir: Path, hf_reference: Any
 ) -> None:
     """Guards ``--candidates relation`` under ``--split test``: each test fact is ranked among
     the objects of its relation in the whole fact file, not only those of the test split
@@ -216,10 +216,10 @@ def test_relation_candidates_are_all_the_relations_objects_not_the_splits(
     """
     facts, rel = _split_fixture(tmp_path)
     rows = _probe(
-        stable_bert_dir, facts, rel, tmp_path / "run", "--split", "test", "--candidates", "relation"
+        tiny_bert_dir, facts, rel, tmp_path / "run", "--split", "test", "--candidates", "relation"
     )
     results = json.loads((tmp_path / "run" / "results.json").read_text())
-    model, tok = load_mlm(stable_bert_dir, device="cpu")
+    model, tok = load_mlm(tiny_bert_dir, device="cpu")
     ranks: dict[str, list[int]] = {}
     split_ranks = []
     for r in rows:
@@ -240,7 +240,7 @@ def test_relation_candidates_are_all_the_relations_objects_not_the_splits(
 
 
 def test_candidate_file_restricts_the_ranking(
-    tmp_path: Path, stable_bert_dir: Path, hf_reference: Any
+    tmp_path: Path, tiny_bert_dir: Path, hf_reference: Any
 ) -> None:
     """Guards ``--candidates FILE``: each fact is ranked among the file's single-token words
     only; facts whose object is not in the file are skipped as such; words that are not one
@@ -250,9 +250,9 @@ def test_candidate_file_restricts_the_ranking(
     words = ["france", "germany", "river", "mat", "wood", "glass", "cat", "the", "extraordinarily"]
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("\n".join(words) + "\n")
-    rows = _probe(stable_bert_dir, facts, rel, tmp_path / "run", "--candidates", str(vocab))
+    rows = _probe(tiny_bert_dir, facts, rel, tmp_path / "run", "--candidates", str(vocab))
     results = json.loads((tmp_path / "run" / "results.json").read_text())
-    model, tok = load_mlm(stable_bert_dir, device="cpu")
+    model, tok = load_mlm(tiny_bert_dir, device="cpu")
     ids = [tok.convert_tokens_to_ids(w) for w in words if w in tok.vocab]
     assert len(ids) == len(words) - 1  # "extraordinarily" is several tokens
     scored = [r for r in rows if "rank" in r]
