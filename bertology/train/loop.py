@@ -21,6 +21,7 @@ on bit for bit as if it had never stopped (on CPU; tested).
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import sys
 import time
@@ -45,7 +46,7 @@ from bertology.train.checkpoint import (
     save_checkpoint,
 )
 from bertology.train.config import PretrainConfig
-from bertology.train.distributed import DistContext, init_distributed
+from bertology.train.distributed import DistContext, gather_bytes, init_distributed
 from bertology.train.schedule import checkpoint_steps, lr_at, sas_active
 
 
@@ -403,10 +404,6 @@ class Trainer:
         rng = capture_rng()
         gathered = [rng]
         if self.dist.enabled:  # every rank's RNG states, so each resumes its own streams
-            import json
-
-            from bertology.train.distributed import gather_bytes
-
             jsons = [json.loads(b) for b in gather_bytes(json.dumps(rng["json"]).encode())]
             tensors = {
                 k: torch.stack(self.dist.gather_tensors(v.view(torch.uint8).flatten()))
