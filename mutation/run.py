@@ -39,7 +39,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import tomllib
@@ -89,10 +89,8 @@ class Outcome:
     mutant: Mutant
     status: str  # killed | timeout | survived | untested | equivalent
     seconds: float = 0.0
-    killer: str = ""
     reason: str = ""
     context: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _copy_tree(dst: Path) -> None:
@@ -232,13 +230,6 @@ def _child(tree: Path, m: Mutant, tests: list[str], log: Path) -> None:
         os._exit(3)
 
 
-def _killer(log: Path) -> str:
-    for line in log.read_text(errors="replace").splitlines():
-        if line.startswith(("FAILED ", "ERROR ")):
-            return line.split(" - ")[0][:200]
-    return ""
-
-
 def run_mutants(
     todo: list[tuple[Mutant, list[str], list[str]]],
     trees: list[Path],
@@ -249,7 +240,7 @@ def run_mutants(
     _preimport()
     originals = {m.module: (ROOT / m.module).read_text() for m, _, _ in todo}
     free = list(trees)
-    running: dict[int, tuple[int, Mutant, Path, float, Path, list[str], float]] = {}
+    running: dict[int, tuple[int, Mutant, Path, float, list[str], float]] = {}
     results: list[Outcome] = []
     queue: list[tuple[int, Mutant, list[str], list[str], float]] = [
         (i, m, first, second, 0.0) for i, (m, first, second) in enumerate(todo)
@@ -265,9 +256,9 @@ def run_mutants(
             pid = os.fork()
             if pid == 0:
                 _child(tree, m, tests, log)
-            running[pid] = (i, m, tree, time.perf_counter(), log, second, spent)
+            running[pid] = (i, m, tree, time.perf_counter(), second, spent)
         time.sleep(0.02)
-        for pid, (i, m, tree, t0, log, second, spent) in list(running.items()):
+        for pid, (i, m, tree, t0, second, spent) in list(running.items()):
             done, status = os.waitpid(pid, os.WNOHANG)
             elapsed = time.perf_counter() - t0
             if done == 0 and elapsed < timeout:
@@ -279,7 +270,7 @@ def run_mutants(
             else:
                 rc = os.waitstatus_to_exitcode(status)
                 killed = rc != 0
-                outcome = Outcome(m, "killed" if killed else "survived", elapsed, _killer(log))
+                outcome = Outcome(m, "killed" if killed else "survived", elapsed)
                 if rc == 5:  # pytest: no tests collected; should not happen, flag it
                     outcome.status, outcome.reason = "survived", "no test collected"
             (tree / m.module).write_text(originals[m.module])
