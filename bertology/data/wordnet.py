@@ -93,7 +93,17 @@ def lexnames_text() -> str:
 
 
 def _stage(src: Path) -> Path:
-    """Make ``src`` readable by nltk: a directory under an nltk data root, with lexnames."""
+    """Make ``src`` readable by nltk: a directory under an nltk data root, with lexnames.
+
+    nltk's reader also opens ``index.sense`` when it loads (Debian ships it apart, in
+    ``wordnet-sense-index``); without it, say so instead of nltk's bare OSError.
+    """
+    if not (src / "index.sense").exists():
+        raise InputError(
+            "WordNet directory has no index.sense, which nltk's reader needs "
+            "(on Debian: apt-get install wordnet-sense-index)",
+            src,
+        )
     root = (
         Path(os.environ.get("BERTOLOGY_CACHE", Path.home() / ".cache" / "bertology")) / "nltk_data"
     )

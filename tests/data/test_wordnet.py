@@ -91,3 +91,19 @@ def test_wordnet_cli_builds_facts_from_debian_wordnet(tmp_path, monkeypatch):
     assert all(n == 50 for n in fs.by_relation().values() for n in [len(n)])
     rel = [json.loads(x) for x in (out / "relations.jsonl").read_text().splitlines()]
     assert {r["relation"] for r in rel} == set(TEMPLATES)
+
+
+def test_wordnet_dir_without_index_sense_is_a_clear_input_error(tmp_path, monkeypatch):
+    """nltk's reader opens index.sense on load; a dict directory without it (Debian's
+    wordnet-base alone) is refused with a message naming the directory and the package."""
+    from bertology.data.wordnet import open_wordnet
+    from bertology.errors import InputError
+
+    monkeypatch.setenv("BERTOLOGY_CACHE", str(tmp_path / "cache"))
+    src = tmp_path / "dict"
+    src.mkdir()
+    (src / "data.noun").write_text("")
+    with pytest.raises(InputError, match="index.sense") as e:
+        open_wordnet(src)
+    assert str(src) in str(e.value) and "wordnet-sense-index" in str(e.value)
+    assert not (tmp_path / "cache").exists()
