@@ -160,7 +160,8 @@ def run_hf(cfg: Any, tokenizer: Any, rows: Any, device: str, bf16: bool) -> list
 
 def _hf_rows(cfg: Any, tokenizer: Any) -> tuple[list[dict], float]:
     """The packed rows bertology trains on, as a list for the Trainer; mean tokens per row."""
-    from bertology.train.data import DataSpec, build_or_load, iter_sentences, tokenizer_fingerprint
+    from bertology.train.corpus import iter_sentences
+    from bertology.train.packed import DataSpec, build_or_load, tokenizer_fingerprint
 
     d = cfg.data
     spec = DataSpec(

@@ -2,11 +2,14 @@
 
 - :func:`pretrain` (:mod:`~bertology.train.loop`): the loop, DDP-ready, resumable bit for bit
 - :class:`PretrainConfig`, :func:`load_config` (:mod:`~bertology.train.config`): YAML + ``--set``
-- :mod:`~bertology.train.data`: tokenize once, pack, cache as memmaps, dependency edges per row
+- :mod:`~bertology.train.corpus`, :mod:`~bertology.train.packing`, :mod:`~bertology.train.packed`,
+  :mod:`~bertology.train.batches`: read the corpus and its trees, tokenize once, pack rows with
+  their dependency edges, cache as memmaps, and order the batches
 - :mod:`~bertology.train.masking`: 15%, 80/10/10, whole-word
 - :mod:`~bertology.train.schedule`: lr and checkpoint schedules
 - :mod:`~bertology.train.checkpoint`: HF model directories + trainer state, atomic
-- :mod:`~bertology.train.evaluators`: ``val_loss``, ``uas``; :func:`register_evaluator`
+- :mod:`~bertology.train.evaluators`: ``val_loss``, ``uas``; :func:`register_evaluator` in
+  :mod:`~bertology.train.registry`
 
 Attributes are imported lazily so ``import bertology.train`` stays cheap.
 """
@@ -27,9 +30,9 @@ _EXPORTS = {
     "checkpoint_steps": "schedule",
     "lr_at": "schedule",
     "list_checkpoints": "checkpoint",
-    "EVALUATORS": "evaluators",
+    "EVALUATORS": "registry",
     "EvalContext": "evaluators",
-    "register_evaluator": "evaluators",
+    "register_evaluator": "registry",
 }
 
 __all__ = sorted(_EXPORTS)

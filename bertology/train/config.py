@@ -23,6 +23,7 @@ from typing import Any, Literal
 import yaml
 
 from bertology.errors import InputError
+from bertology.train.registry import check_evaluator_name
 
 # The shipped configs are package data, ``bertology/configs/`` (in a wheel too); a checkout's
 # ``configs/`` is a symlink to it, so ``--config configs/world-tiny.yaml`` works from the root.
@@ -442,13 +443,11 @@ def validate(cfg: PretrainConfig, where: str = "config") -> None:
     )
     need(c.log_per_decade >= 0, f"checkpoint.log_per_decade must be >= 0, got {c.log_per_decade}")
     need(all(x >= 0 for x in c.steps), f"checkpoint.steps must be >= 0, got {c.steps}")
-    from bertology.errors import unknown_name_error
-    from bertology.train.evaluators import EVALUATORS
-
     for name in e.evaluators:
-        if name not in EVALUATORS:
-            err = unknown_name_error("evaluator", name, list(EVALUATORS))
-            raise InputError(f"eval.evaluators: {err.reason}", where)
+        try:
+            check_evaluator_name(name)
+        except InputError as err:
+            raise InputError(f"eval.evaluators: {err.reason}", where) from None
     if "val_loss" in e.evaluators:
         need(
             bool(d.valid),

@@ -3,12 +3,7 @@
 At every checkpoint the loop runs the evaluators named in ``eval.evaluators`` and writes what
 each returns to ``metrics.jsonl`` with the step (``{"kind": "eval", "step": 100,
 "evaluator": "uas", "uas": 0.41, ...}``). This module provides ``val_loss`` and ``uas``; other
-packages add theirs (``blimp``, ``twonn``) with :func:`register_evaluator`::
-
-    @register_evaluator("twonn")
-    class TwoNNEvaluator:
-        def __init__(self, ctx: EvalContext): ...
-        def __call__(self, model, step: int) -> dict[str, float]: ...
+packages add theirs (``blimp``, ``twonn``) in the registry, :mod:`bertology.train.registry`.
 
 An evaluator is built once per run (load its data in ``__init__``) and called with the model
 in eval mode under ``torch.no_grad()``; it must not change the model.
@@ -17,7 +12,6 @@ in eval mode under ``torch.no_grad()``; it must not change the model.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +19,11 @@ from typing import Any, Protocol
 
 import torch
 
-from bertology.errors import InputError, unknown_name_error
+from bertology.errors import InputError
+from bertology.train.masking import mask_tokens, random_token_ids, step_generator
+from bertology.train.objective import MLMObjective, set_attention_path
+from bertology.train.registry import get_evaluator
+from bertology.train.trees import UASProbe
 
 
 class Evaluator(Protocol):
@@ -45,42 +43,15 @@ class EvalContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-EVALUATORS: dict[str, Callable[[EvalContext], Evaluator]] = {}
-
-# Modules that register evaluators when imported (the next issue adds bertology.evals...).
-EVALUATOR_MODULES: list[str] = []
-
-
-def register_evaluator(name: str) -> Callable[[Any], Any]:
-    """Class or factory decorator: make an evaluator available as ``eval.evaluators: [name]``."""
-
-    def deco(factory: Any) -> Any:
-        EVALUATORS[name] = factory
-        return factory
-
-    return deco
-
-
 def build_evaluators(names: list[str], ctx: EvalContext) -> dict[str, Evaluator]:
     """Instantiate the named evaluators; an unknown name is an error listing the known ones."""
-    for mod in EVALUATOR_MODULES:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(mod)
-    out = {}
-    for name in names:
-        if name not in EVALUATORS:
-            raise unknown_name_error("evaluator", name, list(EVALUATORS))
-        out[name] = EVALUATORS[name](ctx)
-    return out
+    return {name: get_evaluator(name)(ctx) for name in names}
 
 
-@register_evaluator("val_loss")
 class ValLossEvaluator:
     """Masked-LM loss and accuracy on ``data.valid``, with the same masks at every checkpoint."""
 
     def __init__(self, ctx: EvalContext):
-        from bertology.train.masking import mask_tokens, random_token_ids, step_generator
-
         if ctx.valid is None:
             raise InputError("the val_loss evaluator needs validation text: set data.valid")
         self.ctx = ctx
@@ -99,8 +70,6 @@ class ValLossEvaluator:
 
     @torch.no_grad()
     def __call__(self, model: Any, step: int) -> dict[str, Any]:
-        from bertology.train.objective import MLMObjective, set_attention_path
-
         set_attention_path(model, self.ctx.config.impl.attn)
         obj = MLMObjective(model)
         dev = self.ctx.device
@@ -126,13 +95,10 @@ class ValLossEvaluator:
         }
 
 
-@register_evaluator("uas")
 class UASEvaluator:
     """Best-head UAS on a held-out parse set (``eval.uas_conllu``), via :mod:`bertology.syntax`."""
 
     def __init__(self, ctx: EvalContext):
-        from bertology.train.trees import UASProbe
-
         self.probe = UASProbe(
             ctx.config.eval.uas_conllu,
             ctx.tokenizer,
@@ -143,7 +109,5 @@ class UASEvaluator:
 
     @torch.no_grad()
     def __call__(self, model: Any, step: int) -> dict[str, Any]:
-        from bertology.train.objective import set_attention_path
-
         set_attention_path(model, "eager")
         return self.probe(model)

@@ -468,7 +468,7 @@ class Trainer:
         self.dist.barrier()
 
     def _tok_fp(self) -> str:
-        from bertology.train.data import tokenizer_fingerprint
+        from bertology.train.packed import tokenizer_fingerprint
 
         return tokenizer_fingerprint(self.tokenizer)
 

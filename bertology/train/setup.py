@@ -50,7 +50,7 @@ def trained_tokenizer_dir(cfg: PretrainConfig, dist: DistContext, log: Log) -> P
     from one process to the next, so training again would not give the same vocabulary;
     caching keeps every run on one corpus (SAS+, SAS-, baseline) on the same token ids.
     """
-    from bertology.train.data import file_identity, iter_texts
+    from bertology.train.corpus import file_identity, iter_texts
 
     tk = cfg.tokenizer
     ident = [
@@ -105,7 +105,7 @@ def resolve_tokenizer(
     """The checkpoint's tokenizer on resume (refusing one that differs from the config's);
     else ``tokenizer.path``, ``model.init_from``'s, or one trained on the corpus. A trained
     tokenizer is also saved in ``RUN/tokenizer``."""
-    from bertology.train.data import tokenizer_fingerprint
+    from bertology.train.packed import tokenizer_fingerprint
 
     if start is not None:
         tok = _load_tokenizer(start[1], "the checkpoint")
@@ -178,14 +178,10 @@ def _main_first(dist: DistContext, build: Callable[[], Any], load: Callable[[], 
 
 def load_data(cfg: PretrainConfig, tokenizer: Any, dist: DistContext, log: Log) -> RunData:
     """Tokenize, pack and cache ``data.train`` (with edges) and ``data.valid``, or open the cache."""
-    from bertology.train.data import (
-        BatchOrder,
-        DataSpec,
-        build_or_load,
-        iter_sentences,
-        tokenizer_fingerprint,
-    )
+    from bertology.train.batches import BatchOrder
+    from bertology.train.corpus import iter_sentences
     from bertology.train.masking import random_token_ids
+    from bertology.train.packed import DataSpec, build_or_load, tokenizer_fingerprint
 
     d, cache = cfg.data, cache_dir(cfg)
     fp = tokenizer_fingerprint(tokenizer)

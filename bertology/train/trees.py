@@ -1,43 +1,17 @@
 """Dependency trees for pre-training, through :mod:`bertology.data.dependency` and
-:mod:`bertology.syntax`: reading gold trees, spaCy parses made once and cached, token-level
-edges for the regularizer, and UAS at checkpoints."""
+:mod:`bertology.syntax`: spaCy parses made once and cached, and UAS at checkpoints. (Gold trees
+are read with the corpus, :mod:`bertology.train.corpus`.)"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bertology.errors import InputError
-
-
-def iter_trees(path: str | Path) -> Iterator[tuple[list[str], list[int]]]:
-    """``(forms, heads)`` of each tree of a CoNLL-U file, in order (heads 1-based, 0 = root)."""
-    from bertology.data.dependency import iter_conllu
-
-    for s in iter_conllu(path):
-        yield s.forms, s.heads
-
-
-def token_edges(heads: list[int], first_piece: np.ndarray) -> np.ndarray:
-    """``(e, 2)`` edges ``(dependent, head)`` at the first piece of each word of one sentence.
-
-    ``first_piece[w]`` is the token index of word ``w``'s first piece (-1: the word has no
-    token). Delegates to :func:`bertology.syntax.regularizer.token_edges`.
-    """
-    from bertology.syntax.regularizer import token_edges as _token_edges
-
-    n_tok = int(first_piece.max()) + 1 if len(first_piece) else 0
-    word_ids: list[int | None] = [None] * n_tok
-    for w, t in enumerate(first_piece.tolist()):
-        if t >= 0:
-            word_ids[t] = w
-    e = _token_edges([heads], [word_ids])  # (e, 3): (0, dependent token, head token)
-    return e[:, 1:].numpy().astype(np.int64)
+from bertology.train.corpus import file_identity, iter_texts
 
 
 def parse_with_spacy_cached(
@@ -59,7 +33,6 @@ def parse_with_spacy_cached(
         load_spacy,
         write_conllu,
     )
-    from bertology.train.data import file_identity, iter_texts
 
     out: list[str] = []
     nlp = None

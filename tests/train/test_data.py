@@ -10,13 +10,9 @@ import pytest
 
 from bertology.errors import InputError
 from bertology.models import train_wordpiece_tokenizer
-from bertology.train.data import (
-    BatchOrder,
-    DataSpec,
-    build_or_load,
-    iter_sentences,
-    tokenizer_fingerprint,
-)
+from bertology.train.batches import BatchOrder
+from bertology.train.corpus import iter_sentences
+from bertology.train.packed import DataSpec, build_or_load, tokenizer_fingerprint
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +35,7 @@ def _reference_rows(world: Path, tok) -> list[tuple[list[int], list[tuple[int, i
     """Per sentence: token ids and gold edges (dependent's first piece, head's first piece),
     written here from the tokenizer's own ``word_ids()`` on the pre-split words. It shares
     nothing with the packer, which aligns by character offsets and maps edges with
-    ``bertology.train.trees.token_edges``."""
+    ``bertology.train.corpus.token_edges``."""
     from bertology.data.dependency import read_conllu
 
     out = []
