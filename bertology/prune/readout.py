@@ -80,7 +80,7 @@ def read_mask_token(
     model: Any, tokenizer: Any, facts: Sequence[Fact], batch_size: int = 64
 ) -> MaskReadout:
     """Attention shares and final hidden state at [MASK] for each fact's first prompt."""
-    from bertology.syntax.uas import eager_attention
+    from bertology.models.attention import eager_attention
 
     if not getattr(tokenizer, "is_fast", False):
         raise InputError("[MASK]-attention analysis needs a fast tokenizer (character offsets)")

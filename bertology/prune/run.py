@@ -67,9 +67,9 @@ def prune(
     Under ``torchrun`` every rank trains its share of the relations; rank 0 gathers the
     masks, runs the analyses and writes everything (other ranks return ``None``).
     """
+    from bertology.distributed import init_distributed
     from bertology.models.load import load_mlm
     from bertology.prune.storage import save_mask
-    from bertology.train.distributed import init_distributed
 
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
     if config.train.candidates not in ("all", "relation"):

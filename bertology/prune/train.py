@@ -368,7 +368,7 @@ def _gather(
     (so every rank sees exactly the values its owner trained) and everything else as a JSON
     byte tensor. Every rank, the sender included, decodes the same bytes.
     """
-    from bertology.train.distributed import gather_bytes
+    from bertology.distributed import gather_bytes
 
     blobs = gather_bytes(_encode_results(results))
     out: dict[str, RelationTraining] = {}

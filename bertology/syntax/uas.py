@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ import torch
 
 from bertology.data.dependency import PUNCT_DEPRELS, ROOT_DEPRELS, DependencySentence
 from bertology.errors import InputError, unknown_name_error
+from bertology.models.attention import eager_attention
 from bertology.models.packing import packed_linears
 from bertology.syntax.align import (
     AGGREGATIONS,
@@ -341,36 +342,6 @@ def _model_device(model: Any) -> torch.device:
         return next(model.parameters()).device
     except StopIteration:
         return torch.device("cpu")
-
-
-@contextlib.contextmanager
-def eager_attention(model: Any) -> Iterator[None]:
-    """Run ``model`` in eval mode on the eager attention path, then restore both.
-
-    Only the eager path returns attention probabilities; SDPA and flash kernels never do.
-    A model loaded with another implementation is switched to eager for the block (Hugging
-    Face's ``set_attn_implementation``) and switched back after, so a training loop's SDPA
-    model can be measured at a checkpoint. A model that cannot switch is an error.
-    """
-    impl = getattr(getattr(model, "config", None), "_attn_implementation", None)
-    was_training = bool(getattr(model, "training", False))
-    switch = impl not in (None, "eager")
-    if switch:
-        try:
-            model.set_attn_implementation("eager")
-        except Exception as e:  # noqa: BLE001 - any failure means: no attention probabilities
-            raise InputError(
-                f"the model uses attn_implementation={impl!r}, which returns no attention "
-                f"probabilities, and cannot switch to 'eager' ({e}); load it with "
-                "attn_implementation='eager' (bertology.models.load_encoder does)"
-            ) from None
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
-        if switch:
-            model.set_attn_implementation(impl)
 
 
 # The fixed cost of one forward pass, in tokens: fitting t = a + b * tokens to BERT-base

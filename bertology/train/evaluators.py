@@ -20,8 +20,9 @@ from typing import Any, Protocol
 import torch
 
 from bertology.errors import InputError
+from bertology.models.attention import set_attention_path
 from bertology.train.masking import mask_tokens, random_token_ids, step_generator
-from bertology.train.objective import MLMObjective, set_attention_path
+from bertology.train.objective import MLMObjective
 from bertology.train.registry import get_evaluator
 from bertology.train.trees import UASProbe
 

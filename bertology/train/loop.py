@@ -32,8 +32,11 @@ from typing import Any
 
 import torch
 
+from bertology.distributed import DistContext, gather_bytes, init_distributed
 from bertology.errors import BertologyError, InputError
 from bertology.io import atomic_write_jsonl, read_jsonl
+from bertology.models.attention import attention_path, set_attention_path
+from bertology.rundir import RunDir
 from bertology.train.checkpoint import (
     TrainerState,
     capture_rng,
@@ -46,8 +49,13 @@ from bertology.train.checkpoint import (
     save_checkpoint,
 )
 from bertology.train.config import PretrainConfig
-from bertology.train.distributed import DistContext, gather_bytes, init_distributed
+from bertology.train.evaluators import EvalContext, build_evaluators
+from bertology.train.masking import mask_tokens, step_generator
+from bertology.train.objective import MLMObjective, count_params, flops_per_step, peak_flops
+from bertology.train.packed import tokenizer_fingerprint
+from bertology.train.results import evals_by_step, summarise
 from bertology.train.schedule import checkpoint_steps, lr_at, sas_active
+from bertology.train.setup import build_model, build_optimizer, load_data, resolve_tokenizer
 
 
 class TrainingDiverged(BertologyError):
@@ -163,8 +171,6 @@ class Trainer:
         return step, path
 
     def _open_run_dir(self, start: tuple[int, Path] | None) -> None:
-        from bertology.rundir import RunDir
-
         if not self.dist.is_main:
             return
         if start is not None:
@@ -193,9 +199,6 @@ class Trainer:
 
     def _setup(self, start: tuple[int, Path] | None) -> None:
         """Tokenizer, data, model (wrapped for DDP / compile), optimizer, RNG (:mod:`.setup`)."""
-        from bertology.train.objective import MLMObjective, count_params
-        from bertology.train.setup import build_model, build_optimizer, load_data, resolve_tokenizer
-
         cfg = self.cfg
         self.tokenizer = resolve_tokenizer(cfg, self.out, self.dist, self.log, start)
         self.data = load_data(cfg, self.tokenizer, self.dist, self.log)
@@ -224,8 +227,6 @@ class Trainer:
                 self.log("the world size changed since the checkpoint: RNG streams start afresh")
 
     def _evaluators(self) -> None:
-        from bertology.train.evaluators import EvalContext, build_evaluators
-
         self.evaluators: dict[str, Any] = {}
         if self.dist.is_main:
             ctx = EvalContext(
@@ -275,14 +276,6 @@ class Trainer:
 
     def train_step(self, step: int) -> dict[str, Any]:
         """One optimizer update on the global batch of ``step``; returns its metrics row."""
-        from bertology.train.masking import mask_tokens, step_generator
-        from bertology.train.objective import (
-            attention_path,
-            flops_per_step,
-            peak_flops,
-            set_attention_path,
-        )
-
         cfg, t, dev = self.cfg, self.cfg.train, self.device
         t0 = time.perf_counter()
         active = sas_active(step, cfg.sas.lam, cfg.sas.until_step)
@@ -468,8 +461,6 @@ class Trainer:
         self.dist.barrier()
 
     def _tok_fp(self) -> str:
-        from bertology.train.packed import tokenizer_fingerprint
-
         return tokenizer_fingerprint(self.tokenizer)
 
     # --- the end ------------------------------------------------------------------------------
@@ -485,16 +476,12 @@ class Trainer:
                 self.log(f"could not draw the figures: {e}")
             self.run_dir.finish(title="bertology pretrain")
             self.log(f"done: {self.out}")
-        from bertology.train.results import evals_by_step
-
         evals = evals_by_step(self.out) if self.dist.is_main else {}
         return PretrainResult(self.out, step, list(self.saved), evals, self.last_row)
 
     def _write_results(
         self, step: int, status: str, wall: float | None = None, message: str | None = None
     ) -> None:
-        from bertology.train.results import summarise
-
         results = summarise(
             self.out,
             self.cfg.train.max_steps,

@@ -11,7 +11,8 @@ Two speed levers live here:
   as a full forward pass's;
 - the attention kernel follows the regularizer: SDPA (never materialising attention
   probabilities) on steps where it is off, eager with ``output_attentions`` on steps where it
-  is on. :func:`set_attention_path` switches a loaded HF model between the two.
+  is on. :func:`bertology.models.attention.set_attention_path` switches a loaded HF model
+  between the two.
 """
 
 from __future__ import annotations
@@ -23,21 +24,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from bertology.models.heads import encoder_of, head_of
-
-
-def attention_path(model: Any) -> str:
-    """The model's current attention implementation (``"eager"``, ``"sdpa"``, ...)."""
-    return str(model.config._attn_implementation)
-
-
-def set_attention_path(model: Any, attn: str) -> None:
-    """Switch a transformers model between eager and SDPA attention in place.
-
-    transformers 5 models dispatch attention through ``config._attn_implementation`` at every
-    forward, so the switch is free; ``set_attn_implementation`` also validates the name.
-    """
-    if attention_path(model) != attn:
-        model.set_attn_implementation(attn)
 
 
 class MLMObjective(nn.Module):

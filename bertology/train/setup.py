@@ -17,12 +17,12 @@ from typing import Any
 
 import torch
 
+from bertology.distributed import DistContext
 from bertology.errors import InputError
 from bertology.io import atomic_directory
 from bertology.models.load import quiet_transformers
 from bertology.train.checkpoint import read_trainer_state
 from bertology.train.config import PretrainConfig
-from bertology.train.distributed import DistContext
 from bertology.train.schedule import lr_at
 
 Log = Callable[[str], None]

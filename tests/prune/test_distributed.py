@@ -30,7 +30,7 @@ SCRIPT = textwrap.dedent(
     from bertology.prune.run import mask_filename
     from bertology.prune.storage import save_mask
     from bertology.prune.train import PruneConfig, train_relation_masks
-    from bertology.train.distributed import init_distributed
+    from bertology.distributed import init_distributed
 
     model_dir, facts, rel, out = sys.argv[1:5]
     ctx = init_distributed("cpu")

@@ -195,7 +195,7 @@ def test_prune_as_two_ranks_in_process_writes_what_one_process_writes(
     ``test_distributed.py``."""
     import torch.distributed as dist
 
-    import bertology.train.distributed as bdist
+    import bertology.distributed as bdist
     from bertology.prune.train import _decode_results
 
     tok = wordpiece_tokenizer

@@ -12,7 +12,8 @@ from bertology.models import (
     train_bpe_tokenizer,
     train_wordpiece_tokenizer,
 )
-from bertology.train.objective import MLMObjective, attention_path, set_attention_path
+from bertology.models.attention import attention_path, set_attention_path
+from bertology.train.objective import MLMObjective
 
 TEXTS = [
     "the quick brown fox jumps over the lazy dog",

@@ -28,9 +28,9 @@ def _edge_attention(model, tok, world: Path, tmp: Path) -> float:
     """Mean over the held-out trees' edges of gamma (max attention over layers and heads,
     both directions): the quantity the regularizer pushes up (SAS+) or down (SAS-)."""
     from bertology.data.dependency import read_conllu
+    from bertology.models.attention import set_attention_path
     from bertology.syntax.regularizer import syntactic_attention_loss
     from bertology.train.corpus import iter_sentences
-    from bertology.train.objective import set_attention_path
     from bertology.train.packed import DataSpec, build_or_load, tokenizer_fingerprint
 
     trees = read_conllu(world / "trees.conllu")
