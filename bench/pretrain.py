@@ -61,7 +61,6 @@ def _config(
             "tokenizer": {"path": str(tok_dir)},
             "data": {
                 "train": [str(corpus)],
-                "cache_dir": str(CACHE / "pretrain-cache"),
                 "trees": [],
                 "parser": "spacy",
             },
@@ -71,13 +70,14 @@ def _config(
                 "seq_len": args.seq_len,
                 "lr": 1e-4,
                 "warmup_steps": 2,
-                "print_every": 0,
                 "seed": 0,
             },
             "sas": {"lambda": lam},
             "checkpoint": {"every": 0, "initial": False},
             "eval": {"evaluators": []},
             "impl": {
+                "cache_dir": str(CACHE / "pretrain-cache"),
+                "print_every": 0,
                 "device": device,
                 "precision": args.precision,
                 "compile": args.compile,
@@ -173,7 +173,9 @@ def _hf_rows(cfg: Any, tokenizer: Any) -> tuple[list[dict], float]:
         None,
         tokenizer_fingerprint(tokenizer),
     )
-    data = build_or_load(spec, iter_sentences(d.train, None), tokenizer, d.cache_dir, "train")
+    data = build_or_load(
+        spec, iter_sentences(d.train, None), tokenizer, cfg.impl.cache_dir, "train"
+    )
     n = min(len(data), 4096)
     rows = []
     for r in range(n):

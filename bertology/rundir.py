@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from bertology.config import to_dict
 from bertology.io import JsonlAppender, atomic_write_json, atomic_write_text
 
 RESULTS_SCHEMA = 1
@@ -35,7 +36,7 @@ RESULTS_SCHEMA = 1
 def _plain(obj: Any) -> Any:
     """Dataclasses, paths and tuples to plain YAML/JSON-able values."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return _plain(dataclasses.asdict(obj))
+        return _plain(to_dict(obj))  # YAML key names, as the config loader reads them back
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

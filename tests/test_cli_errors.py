@@ -79,11 +79,6 @@ def test_pretrain_names_the_line_of_invalid_yaml(tmp_path: Path) -> None:
     _assert_input_error(proc, "cfg.yaml:4:")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pretrain reports a bad config value as 'cfg.yaml: train.max_steps: ...' without "
-    "the line of the value (issue 13)",
-)
 def test_pretrain_names_the_line_of_a_bad_config_value(tmp_path: Path) -> None:
     """Guards ``pretrain --config`` on a well-formed YAML with a value of the wrong type: the
     message names the key, the expected type, and FILE:LINE of the value."""

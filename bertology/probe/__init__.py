@@ -20,7 +20,8 @@ _EXPORTS = {
     "RankMetrics": "metrics",
     "aggregate": "metrics",
     "rank_metrics": "metrics",
-    "ProbeConfig": "run",
+    "ProbeConfig": "config",
+    "ProbeImpl": "config",
     "evaluate_facts": "run",
     "probe": "run",
 }

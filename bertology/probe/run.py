@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,31 +12,11 @@ from rich.console import Console
 
 from bertology.data.facts import Fact, FactSet, read_facts, split_by_subject
 from bertology.errors import InputError
+from bertology.probe.config import ProbeConfig
 from bertology.probe.metrics import aggregate
 from bertology.probe.scoring import FactScore, prepare_facts, score_facts
 
 console = Console(stderr=True)
-
-
-@dataclass
-class ProbeConfig:
-    """Settings of a probing run (all science; ``batch_size``/``device``/``dtype`` are speed)."""
-
-    model: str
-    facts: str
-    relations_file: str | None = None
-    relations: list[str] | None = None
-    k: list[int] = field(default_factory=lambda: [1, 10])
-    candidates: str = "all"
-    split: str = "all"
-    split_seed: int = 0
-    split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
-    average_prompts: bool = False
-    top: int = 10
-    batch_size: int = 64
-    device: str = "auto"
-    dtype: str | None = None
-    attn: str = "sdpa"
 
 
 @dataclass
@@ -151,7 +131,8 @@ def probe(
     if not facts:
         raise InputError(f"no facts in split {config.split!r}", config.facts)
     if model is None:
-        model, tokenizer = load_mlm(config.model, config.device, config.dtype, attn=config.attn)
+        imp = config.impl
+        model, tokenizer = load_mlm(config.model, imp.device, imp.dtype, attn=imp.attn)
     device = str(next(model.parameters()).device)
     run = RunDir(out, "probe", config, device=device)
     ev = evaluate_facts(
@@ -162,7 +143,7 @@ def probe(
         config.candidates,
         factset.facts,
         config.average_prompts,
-        config.batch_size,
+        config.impl.batch_size,
         config.top,
         progress=True,
     )

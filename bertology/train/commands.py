@@ -3,39 +3,64 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from bertology.cli_config import Flag, config_command, option
+from bertology.train.config import MOVED, PretrainConfig
+
+FLAGS = [
+    Flag("sas.lambda", "--lambda", help="< 0: SAS+ (promote syntactic attention), > 0: SAS-."),
+    Flag("train.max_steps", "--max-steps"),
+    Flag("train.seed", "--seed"),
+    Flag("impl.device", "--device"),
+]
+
+HELP = """Pre-train a masked LM, optionally with the syntactic regularizer, with checkpoints.
+
+Shipped configs: world-tiny, bert-small, bert-base-sas. With --resume and no --config, the
+run's own config.yaml is read. Runs DDP under torchrun:
+torchrun --nproc_per_node N -m bertology.cli pretrain ...
+"""
+
+
+def _prepare(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    saved = Path(params["out"]) / "config.yaml"
+    return (str(saved) if params["resume"] and saved.exists() else None), {}
+
+
+def _run(cfg: PretrainConfig, out: Path, resume: bool) -> Any:
+    from bertology.train.loop import pretrain
+
+    return pretrain(cfg, out, resume=resume)
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("pretrain")
-    def pretrain_cmd(
-        config: str | None = typer.Option(
-            None,
-            "--config",
-            "-c",
-            help="YAML config file, or a shipped one by name (world-tiny, bert-small, "
-            "bert-base-sas). With --resume it defaults to RUN/config.yaml.",
-        ),
-        out: Path = typer.Option(Path("runs/pretrain"), "--out", "-o", help="Run directory."),
-        resume: bool = typer.Option(
-            False, "--resume", help="Continue from the newest checkpoint in RUN/checkpoints."
-        ),
-        set_: list[str] | None = typer.Option(
-            None, "--set", help="Override a config key, e.g. --set sas.lambda=-0.5 (repeatable)."
-        ),
-    ) -> None:
-        """Pre-train a masked LM, optionally with the syntactic regularizer, with checkpoints.
-
-        Runs DDP under torchrun: torchrun --nproc_per_node N -m bertology.cli pretrain ...
-        """
-        from bertology.train import load_config, pretrain
-
-        path = config
-        if path is None:
-            saved = out / "config.yaml"
-            if not (resume and saved.exists()):
-                raise typer.BadParameter("give --config (or --resume with an existing RUN)")
-            path = str(saved)
-        cfg = load_config(path, list(set_ or []))
-        pretrain(cfg, out, resume=resume)
+    config_command(
+        app,
+        "pretrain",
+        config=PretrainConfig,
+        flags=FLAGS,
+        moved=MOVED,
+        run=_run,
+        prepare=_prepare,
+        params=[
+            option(
+                "out",
+                "--out",
+                "-o",
+                annotation=Path,
+                default=Path("runs/pretrain"),
+                help="Run directory.",
+            ),
+            option(
+                "resume",
+                "--resume",
+                annotation=bool,
+                default=False,
+                help="Continue from the newest checkpoint in RUN/checkpoints.",
+            ),
+        ],
+        help=HELP,
+    )

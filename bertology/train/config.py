@@ -2,7 +2,10 @@
 
 One YAML file describes one run. Its sections follow cramming's split by meaning: ``model``,
 ``tokenizer``, ``data``, ``masking``, ``train``, ``sas``, ``checkpoint`` and ``eval`` change the
-science; ``impl`` changes only speed (device, precision, attention kernel, ``torch.compile``).
+science; ``impl`` changes only speed or logging (micro-batching, evaluator batch size, device,
+precision, attention kernel, ``torch.compile``, threads, print interval, cache directory).
+Keys that moved into ``impl`` (``train.grad_accum``, ``train.print_every``, ``eval.batch_size``,
+``data.cache_dir``) are still read, with a warning naming the new place.
 
 >>> cfg = load_config("configs/world-tiny.yaml", ["sas.lambda=-0.5", "train.max_steps=200"])  # doctest: +SKIP
 
@@ -12,22 +15,21 @@ Every key is checked: an unknown key gets an error that lists the known keys of 
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from bertology import config as cfgload
 from bertology.errors import InputError
 from bertology.train.registry import check_evaluator_name
 
-# The shipped configs are package data, ``bertology/configs/`` (in a wheel too); a checkout's
-# ``configs/`` is a symlink to it, so ``--config configs/world-tiny.yaml`` works from the root.
-PACKAGE_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
+# Keys that moved into ``impl`` (they change only speed or logging); old configs still load.
+MOVED = {
+    "train.grad_accum": "impl.grad_accum",
+    "train.print_every": "impl.print_every",
+    "eval.batch_size": "impl.eval_batch_size",
+    "data.cache_dir": "impl.cache_dir",
+}
 
 
 @dataclass
@@ -57,7 +59,7 @@ class TokenizerConfig:
 
 @dataclass
 class DataConfig:
-    """Training text, optional aligned gold trees, validation text, packing and the cache."""
+    """Training text, optional aligned gold trees, validation text and packing."""
 
     train: list[str] = field(
         default_factory=list
@@ -69,7 +71,6 @@ class DataConfig:
     text_column: str = "text"  # for tabular / HF dataset inputs
     packing: Literal["sentences", "stream"] = "sentences"
     max_sentences: int | None = None  # cap on training sentences (None: all)
-    cache_dir: str | None = None  # default $BERTOLOGY_CACHE/pretrain or ~/.cache/bertology/pretrain
 
 
 @dataclass
@@ -88,7 +89,6 @@ class TrainConfig:
 
     max_steps: int = 1000
     batch_size: int = 32
-    grad_accum: int = 1
     seq_len: int = 128
     lr: float = 5e-4
     weight_decay: float = 0.01
@@ -100,7 +100,6 @@ class TrainConfig:
     min_lr_ratio: float = 0.0  # lr at the end of the decay, as a fraction of ``lr``
     clip: float | None = 1.0  # max global grad norm (None: no clipping)
     seed: int = 0
-    print_every: int = 50  # console progress (metrics.jsonl gets every step)
 
 
 @dataclass
@@ -136,13 +135,16 @@ class EvalConfig:
     uas_conllu: str | None = None  # held-out parse set (the world's trees.conllu)
     uas_max_sentences: int = 500
     val_max_sequences: int = 256
-    batch_size: int = 32
 
 
 @dataclass
 class ImplConfig:
-    """Speed only: none of these change what is learned (up to float rounding)."""
+    """Speed and logging only: none of these change what is learned (up to float rounding)."""
 
+    grad_accum: int = 1  # micro-batches per optimizer step (the global batch is train.batch_size)
+    eval_batch_size: int = 32  # sequences per forward pass of the evaluators
+    print_every: int = 50  # console progress (metrics.jsonl gets every step)
+    cache_dir: str | None = None  # default $BERTOLOGY_CACHE/pretrain or ~/.cache/bertology/pretrain
     device: str = "auto"
     precision: Literal["fp32", "bf16"] = "fp32"  # bf16: autocast (GPU; CPU works but is slow)
     attn: Literal["sdpa", "eager"] = "sdpa"  # attention kernel on steps without the regularizer
@@ -167,202 +169,44 @@ class PretrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict with the YAML key names (``sas.lambda``), for ``config.yaml``."""
-        out: dict[str, Any] = {}
-        for sec in dataclasses.fields(self):
-            obj = getattr(self, sec.name)
-            out[sec.name] = {_key(f): getattr(obj, f.name) for f in dataclasses.fields(obj)}
-        return out
+        return cfgload.to_dict(self)
 
     def science_dict(self) -> dict[str, Any]:
-        """The sections that change what is learned (everything but ``impl``)."""
-        d = self.to_dict()
-        d.pop("impl")
-        return d
+        """What a resumed run must share with its checkpoint to give the same result: every
+        section but ``impl`` (speed) and ``checkpoint`` (what is saved, not what is learned)."""
+        return cfgload.without(self.to_dict(), "impl", "checkpoint")
 
-
-SECTIONS: dict[str, type] = {f.name: f.default_factory for f in dataclasses.fields(PretrainConfig)}  # type: ignore[misc]
-
-
-def _key(f: dataclasses.Field) -> str:
-    return f.metadata.get("key", f.name)
+    def validate(self, where: str = "config") -> None:
+        validate(self, where)
 
 
 def known_keys() -> list[str]:
     """Every dotted key a config may set, e.g. ``sas.lambda``."""
-    return [f"{s}.{_key(f)}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
-
-
-# --- coercion ---------------------------------------------------------------------------------
-
-
-def _type_name(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return " | ".join(repr(a) for a in typing.get_args(tp))
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(tp))
-    if origin is list:
-        return f"a list of {_type_name(typing.get_args(tp)[0])}"
-    if tp is type(None):
-        return "null"
-    return getattr(tp, "__name__", str(tp))
-
-
-def _coerce(value: Any, tp: Any, key: str, where: str) -> Any:
-    """``value`` as type ``tp``, or an :class:`InputError` naming the key and the expected type."""
-    origin = typing.get_origin(tp)
-    bad = InputError(f"{key}: expected {_type_name(tp)}, got {value!r}", where)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        for a in args:
-            if a is type(None):
-                continue
-            try:
-                return _coerce(value, a, key, where)
-            except InputError:
-                continue
-        raise bad
-    if origin is Literal:
-        if value in typing.get_args(tp):
-            return value
-        raise bad
-    if origin is list:
-        (item,) = typing.get_args(tp)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            value = [value]  # a single path is a list of one
-        return [_coerce(v, item, key, where) for v in value]
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise bad
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):  # "1e4" is a string in YAML 1.1
-            try:
-                value = float(value)
-            except ValueError:
-                raise bad from None
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise bad
-    if tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # YAML 1.1 reads 2e-3 (no dot) as a string
-            try:
-                return float(value)
-            except ValueError:
-                raise bad from None
-        raise bad
-    if tp is str:
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return str(value)
-        raise bad
-    raise bad
-
-
-def _unknown_key(key: str, known: list[str], where: str) -> InputError:
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return InputError(f"unknown config key {key!r}{hint}; known keys: {', '.join(known)}", where)
-
-
-def config_from_dict(raw: dict[str, Any], where: str = "config") -> PretrainConfig:
-    """Build and validate a :class:`PretrainConfig` from nested YAML data."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise InputError(f"expected a mapping of sections, got {type(raw).__name__}", where)
-    raw = {k: v for k, v in raw.items() if k != "command"}  # a run's saved config.yaml has it
-    sections: dict[str, Any] = {}
-    for sec, body in raw.items():
-        if sec not in SECTIONS:
-            raise _unknown_key(str(sec), list(SECTIONS), where)
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
-            raise InputError(f"section {sec!r}: expected a mapping, got {body!r}", where)
-        cls = SECTIONS[sec]
-        hints = typing.get_type_hints(cls)
-        by_key = {_key(f): f for f in dataclasses.fields(cls)}
-        kwargs = {}
-        for k, v in body.items():
-            if k not in by_key:
-                raise _unknown_key(f"{sec}.{k}", [f"{sec}.{kk}" for kk in by_key], where)
-            f = by_key[k]
-            kwargs[f.name] = _coerce(v, hints[f.name], f"{sec}.{k}", where)
-        sections[sec] = cls(**kwargs)
-    cfg = PretrainConfig(**sections)
-    validate(cfg, where)
-    return cfg
+    return cfgload.known_keys(PretrainConfig)
 
 
 def parse_overrides(overrides: list[str] | None) -> dict[str, Any]:
     """``["sas.lambda=-1", "data.train=[a.txt,b.txt]"]`` -> nested dict (values parsed as YAML)."""
-    nested: dict[str, Any] = {}
-    for item in overrides or []:
-        if "=" not in item:
-            raise InputError(f"--set expects key=value (e.g. train.max_steps=100), got {item!r}")
-        key, _, text = item.partition("=")
-        key = key.strip()
-        if key.count(".") != 1:
-            raise _unknown_key(key, known_keys(), "--set")
-        sec, name = key.split(".")
-        try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError as e:
-            raise InputError(f"--set {key}: cannot parse value {text!r} ({e})") from None
-        nested.setdefault(sec, {})[name] = value
-    return nested
+    return cfgload.parse_overrides(overrides)
 
 
-def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Section-wise merge of two nested config dicts (``over`` wins)."""
-    out = {k: dict(v) if isinstance(v, dict) else v for k, v in (base or {}).items()}
-    for sec, body in over.items():
-        if isinstance(body, dict) and isinstance(out.get(sec), dict):
-            out[sec].update(body)
-        else:
-            out[sec] = body
-    return out
+def config_from_dict(raw: dict[str, Any] | None, where: str = "config") -> PretrainConfig:
+    """Build and validate a :class:`PretrainConfig` from nested YAML data (old keys moved)."""
+    if raw is not None and not isinstance(raw, dict):
+        raise InputError(f"expected a mapping of sections, got {type(raw).__name__}", where)
+    cfg = cfgload.from_dict(PretrainConfig, cfgload.apply_moved(raw or {}, MOVED, where), where)
+    validate(cfg, where)
+    return cfg
 
 
-def resolve_config_path(path: str | Path) -> Path:
-    """A config file path, or the name of a shipped config (``world-tiny``)."""
-    p = Path(path)
-    if p.exists():
-        return p
-    for cand in (PACKAGE_CONFIGS_DIR / f"{path}.yaml", PACKAGE_CONFIGS_DIR / str(path)):
-        if cand.exists():
-            return cand
-    shipped = sorted(q.stem for q in PACKAGE_CONFIGS_DIR.glob("*.yaml"))
-    raise InputError(
-        f"config file not found; shipped configs: {', '.join(shipped) or '(none)'}", str(path)
-    )
-
-
-def load_config(path: str | Path | None, overrides: list[str] | None = None) -> PretrainConfig:
-    """Read a YAML config (or start from the defaults), apply ``--set`` overrides, validate."""
-    raw: dict[str, Any] = {}
-    where = "--set"
-    if path is not None:
-        p = resolve_config_path(path)
-        where = str(p)
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise InputError(f"invalid YAML ({getattr(e, 'problem', e)})", p, line) from None
-    if overrides:
-        raw = merge(raw, parse_overrides(overrides))
-        where = f"{where} (with --set)" if path is not None else "--set"
-    return config_from_dict(raw, where)
+def load_config(
+    path: str | Path | None,
+    overrides: list[str] | None = None,
+    flags: dict[str, Any] | None = None,
+) -> PretrainConfig:
+    """Read a YAML config (or start from the defaults), apply shortcut ``flags`` (dotted key
+    -> value) and ``--set`` overrides, validate."""
+    return cfgload.load(PretrainConfig, path, overrides, flags, MOVED)
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -395,9 +239,9 @@ def validate(cfg: PretrainConfig, where: str = "config") -> None:
         ("model.heads", m.heads),
         ("train.max_steps", t.max_steps),
         ("train.batch_size", t.batch_size),
-        ("train.grad_accum", t.grad_accum),
+        ("impl.grad_accum", cfg.impl.grad_accum),
         ("tokenizer.vocab_size", cfg.tokenizer.vocab_size),
-        ("eval.batch_size", e.batch_size),
+        ("impl.eval_batch_size", cfg.impl.eval_batch_size),
     ]:
         need(v > 0, f"{name} must be positive, got {v}")
     need(
@@ -411,8 +255,9 @@ def validate(cfg: PretrainConfig, where: str = "config") -> None:
         f"train.seq_len ({t.seq_len}) exceeds model.max_position ({m.max_position})",
     )
     need(
-        t.batch_size % t.grad_accum == 0,
-        f"train.batch_size ({t.batch_size}) must be divisible by train.grad_accum ({t.grad_accum})",
+        t.batch_size % cfg.impl.grad_accum == 0,
+        f"train.batch_size ({t.batch_size}) must be divisible by impl.grad_accum "
+        f"({cfg.impl.grad_accum})",
     )
     need(t.lr > 0, f"train.lr must be positive, got {t.lr}")
     need(t.weight_decay >= 0, f"train.weight_decay must be >= 0, got {t.weight_decay}")

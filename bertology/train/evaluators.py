@@ -58,7 +58,7 @@ class ValLossEvaluator:
         self.ctx = ctx
         cfg = ctx.config
         n = min(len(ctx.valid), cfg.eval.val_max_sequences)
-        bs = cfg.eval.batch_size
+        bs = cfg.impl.eval_batch_size
         mask_id = int(ctx.tokenizer.mask_token_id)
         rand = random_token_ids(ctx.tokenizer)
         self.batches = []
@@ -104,7 +104,7 @@ class UASEvaluator:
             ctx.config.eval.uas_conllu,
             ctx.tokenizer,
             max_sentences=ctx.config.eval.uas_max_sentences,
-            batch_size=ctx.config.eval.batch_size,
+            batch_size=ctx.config.impl.eval_batch_size,
             device=ctx.device,
         )
 

@@ -4,7 +4,7 @@ One step, read top to bottom in :meth:`Trainer.train_step`:
 
 1. the global batch of the step (a pure function of seed and step, :class:`BatchOrder`);
 2. masks for the whole global batch (a pure function of seed and step, :func:`mask_tokens`);
-3. for each micro-batch (``train.grad_accum``), this rank's slice: forward on SDPA, or on the
+3. for each micro-batch (``impl.grad_accum``), this rank's slice: forward on SDPA, or on the
    eager path with attention probabilities when the regularizer is on at this step; backward
    under ``no_sync`` except the last; each micro-batch's loss is weighted by its share of the
    global batch's masked tokens and edges, so the gradient is that of the global batch's mean
@@ -136,10 +136,10 @@ class Trainer:
         if cfg.impl.threads:
             torch.set_num_threads(cfg.impl.threads)
         t = cfg.train
-        micro = t.batch_size // t.grad_accum
+        micro = t.batch_size // cfg.impl.grad_accum
         if micro % self.dist.world:
             raise InputError(
-                f"train.batch_size / train.grad_accum = {micro} sequences per micro-batch cannot be "
+                f"train.batch_size / impl.grad_accum = {micro} sequences per micro-batch cannot be "
                 f"split evenly over {self.dist.world} processes"
             )
         self.micro, self.per_rank = micro, micro // self.dist.world
@@ -257,8 +257,10 @@ class Trainer:
             step += 1
             if self.dist.is_main:
                 self.run_dir.log_metrics(row)
-                if t.print_every and (
-                    step % t.print_every == 0 or step == t.max_steps or step == start_step + 1
+                if cfg.impl.print_every and (
+                    step % cfg.impl.print_every == 0
+                    or step == t.max_steps
+                    or step == start_step + 1
                 ):
                     eta = (
                         (time.perf_counter() - t_start) / (step - start_step) * (t.max_steps - step)
@@ -294,7 +296,7 @@ class Trainer:
         am_all = batch.get("attention_mask")
         world = self.dist.world
         sums = torch.zeros(3, dtype=torch.float64)  # ce sum, reg * edges, correct
-        for m in range(t.grad_accum):
+        for m in range(cfg.impl.grad_accum):
             lo = m * self.micro + self.dist.rank * self.per_rank
             hi = lo + self.per_rank
             sel = (mb.rows >= lo) & (mb.rows < hi)  # (K,)
@@ -310,7 +312,7 @@ class Trainer:
             )
             sync = (
                 self.ddp.no_sync()
-                if self.ddp is not None and m < t.grad_accum - 1
+                if self.ddp is not None and m < cfg.impl.grad_accum - 1
                 else contextlib.nullcontext()
             )
             with sync:

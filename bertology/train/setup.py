@@ -29,13 +29,13 @@ Log = Callable[[str], None]
 
 
 def cache_dir(cfg: PretrainConfig) -> Path:
-    """``data.cache_dir``, else ``$BERTOLOGY_CACHE/pretrain`` (default ``~/.cache/bertology``).
+    """``impl.cache_dir``, else ``$BERTOLOGY_CACHE/pretrain`` (default ``~/.cache/bertology``).
 
     Shared by runs, so runs on one corpus share its tokenizer and token cache; entries are
     keyed by content, so sharing is safe.
     """
-    if cfg.data.cache_dir:
-        return Path(cfg.data.cache_dir)
+    if cfg.impl.cache_dir:
+        return Path(cfg.impl.cache_dir)
     root = os.environ.get("BERTOLOGY_CACHE") or Path.home() / ".cache" / "bertology"
     return Path(root) / "pretrain"
 

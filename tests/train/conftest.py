@@ -108,7 +108,6 @@ def tiny_raw(world: Path, cache: Path, **sections: dict[str, Any]) -> dict[str, 
             "train": [str(world / "corpus" / "train.txt")],
             "trees": [str(world / "corpus" / "train.conllu")],
             "valid": [str(world / "corpus" / "valid.txt")],
-            "cache_dir": str(cache),
         },
         "train": {
             "max_steps": 10,
@@ -116,7 +115,6 @@ def tiny_raw(world: Path, cache: Path, **sections: dict[str, Any]) -> dict[str, 
             "seq_len": 32,
             "lr": 2e-3,
             "warmup_steps": 2,
-            "print_every": 0,
         },
         "checkpoint": {"every": 5},
         "eval": {
@@ -124,9 +122,14 @@ def tiny_raw(world: Path, cache: Path, **sections: dict[str, Any]) -> dict[str, 
             "uas_conllu": str(world / "trees.conllu"),
             "val_max_sequences": 16,
             "uas_max_sentences": 30,
-            "batch_size": 16,
         },
-        "impl": {"device": "cpu", "threads": 1},  # tiny models: threads only contend
+        "impl": {  # tiny models: threads only contend
+            "device": "cpu",
+            "threads": 1,
+            "cache_dir": str(cache),
+            "print_every": 0,
+            "eval_batch_size": 16,
+        },
     }
     for sec, body in sections.items():
         raw.setdefault(sec, {}).update(body)

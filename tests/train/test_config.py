@@ -104,7 +104,7 @@ def test_wrong_type_names_key_and_expected_type():
     [
         ({"model": {"hidden": 30, "heads": 4}}, "divisible by model.heads"),
         ({"train": {"seq_len": 1024}}, "exceeds model.max_position"),
-        ({"train": {"batch_size": 10, "grad_accum": 3}}, "divisible by train.grad_accum"),
+        ({"train": {"batch_size": 10}, "impl": {"grad_accum": 3}}, "divisible by impl.grad_accum"),
         ({"masking": {"prob": 1.5}}, "masking.prob must be in"),
         ({"sas": {"lambda": -1.0}}, "no dependency trees"),
         ({"data": {"train": ["a.txt"], "trees": ["a.conllu", "b.conllu"]}}, "one CoNLL-U file per"),

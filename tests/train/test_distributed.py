@@ -34,11 +34,11 @@ def test_ddp_on_two_processes_equals_a_single_process(tiny_config, tmp_path):
         checkpoint={"every": 0},
         eval={"evaluators": []},
     )
-    single = tiny_config(train={"max_steps": 4, "batch_size": 8, "grad_accum": 1}, **common)
+    single = tiny_config(train={"max_steps": 4, "batch_size": 8}, impl={"grad_accum": 1}, **common)
     pretrain(single, tmp_path / "single")
 
     # 2 ranks x 2 micro-batches of 2 sequences: grad accumulation under no_sync as well
-    ddp = tiny_config(train={"max_steps": 4, "batch_size": 8, "grad_accum": 2}, **common)
+    ddp = tiny_config(train={"max_steps": 4, "batch_size": 8}, impl={"grad_accum": 2}, **common)
     cfg_path = tmp_path / "ddp.json"
     cfg_path.write_text(json.dumps(ddp.to_dict()))
     worker = tmp_path / "worker.py"

@@ -366,3 +366,31 @@ def test_torch_compile_path_gives_the_eager_losses(tiny_config, tmp_path):
         pretrain(cfg, tmp_path / f"c{compiled}")
         losses[compiled] = [r["loss"] for r in _rows(tmp_path / f"c{compiled}")]
     np.testing.assert_allclose(losses[True], losses[False], rtol=1e-4)
+
+
+def test_resume_warns_only_when_a_science_setting_changed(tiny_config, tmp_path, capsys):
+    """impl (speed, logging) and checkpoint (what is saved) may change on resume silently;
+    a science setting changing is named in the warning."""
+    base = dict(train={"max_steps": 4}, checkpoint={"every": 2}, eval={"evaluators": []})
+
+    def kill(step, row):
+        if step == 3:
+            raise _Killed
+
+    for name in ("speed", "science"):
+        with pytest.raises(_Killed):
+            pretrain(tiny_config(**base), tmp_path / name, on_step=kill)
+    capsys.readouterr()
+    speed = tiny_config(
+        train={"max_steps": 4},
+        checkpoint={"every": 1},
+        eval={"evaluators": []},
+        impl={"print_every": 1, "eval_batch_size": 4, "grad_accum": 2},
+    )
+    pretrain(speed, tmp_path / "speed", resume=True)
+    assert "config changed" not in capsys.readouterr().err
+    science = tiny_config(**{**base, "train": {"max_steps": 4, "lr": 1e-3}})
+    pretrain(science, tmp_path / "science", resume=True)
+    err = capsys.readouterr().err
+    assert "config changed since the checkpoint" in err
+    assert "train.lr: 0.002 -> 0.001" in err.split("config changed")[1].split("\n")[0]

@@ -64,7 +64,8 @@ def _one_step(
     monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", spy_clip)
     cfg = tiny_config(
         model={"dropout": 0.0},
-        train={"max_steps": 1, "grad_accum": grad_accum, "warmup_steps": 0, "lr": 1e-2},
+        train={"max_steps": 1, "warmup_steps": 0, "lr": 1e-2},
+        impl={"grad_accum": grad_accum},
         sas={"lambda": lam},
         checkpoint={"every": 0, "initial": False},
         eval={"evaluators": []},
