@@ -36,9 +36,10 @@ from bertology.data.facts import Fact  # noqa: E402
 from bertology.models.heads import logits_at, mask_positions  # noqa: E402
 from bertology.probe.scoring import encode_prompts  # noqa: E402
 from bertology.prune.apply import frozen, masked  # noqa: E402
+from bertology.prune.config import PruneConfig, PruneImpl  # noqa: E402
 from bertology.prune.masks import init_scores  # noqa: E402
 from bertology.prune.targets import find_targets  # noqa: E402
-from bertology.prune.train import PruneConfig, mask_training_step, train_relation_masks  # noqa: E402
+from bertology.prune.train import mask_training_step, train_relation_masks  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -80,9 +81,7 @@ def main() -> None:
     facts = lama_prompts(n_rel * n_per + args.batch_size, tok)
     batch_facts = facts[: args.batch_size]
     lengths = [len(tok(f.prompts[0])["input_ids"]) for f in batch_facts]
-    cfg = PruneConfig(
-        layers="6-11", batch_size=args.batch_size, progress=False, split_ratios=(1.0, 0.0, 0.0)
-    )
+    cfg = PruneConfig(layers="6-11", batch_size=args.batch_size, split_ratios=(1.0, 0.0, 0.0))
     targets = find_targets(model, cfg.layers)
     n_scores = sum(t.shape[0] * t.shape[1] for t in targets)
     print(
@@ -114,7 +113,13 @@ def main() -> None:
         for i, f in enumerate(facts[args.batch_size : args.batch_size + n_rel * n_per])
     ]
     t0 = time.perf_counter()
-    out = train_relation_masks(model, tok, rel_facts, PruneConfig(**{**cfg.__dict__, "epochs": 1}))
+    out = train_relation_masks(
+        model,
+        tok,
+        rel_facts,
+        PruneConfig(**{**cfg.__dict__, "epochs": 1}),
+        impl=PruneImpl(progress=False),
+    )
     wall = time.perf_counter() - t0
     steps = sum(r.steps for r in out.relations.values())
     train_s = sum(r.seconds for r in out.relations.values())

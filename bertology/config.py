@@ -377,10 +377,15 @@ def warn(message: str) -> None:
 
 
 def apply_moved(
-    raw: dict[str, Any], moved: Mapping[str, str], where: str, lines: dict[str, int] | None = None
+    raw: dict[str, Any],
+    moved: Mapping[str, str],
+    where: str,
+    lines: dict[str, int] | None = None,
+    quiet: bool = False,
 ) -> dict[str, Any]:
     """Move old keys to their new places (``{"train.grad_accum": "impl.grad_accum"}``), each
-    with a warning naming the new place. A value given in both places is an error."""
+    with a warning naming the new place (``quiet``: none, for a run directory written before
+    the move). A value given in both places is an error."""
     raw = merge(raw, {})
     for old, new in moved.items():
         found, value = pop_dotted(raw, old)
@@ -390,7 +395,8 @@ def apply_moved(
         at = f"{where}:{line}" if line else where
         if pop_dotted(merge(raw, {}), new)[0]:
             raise InputError(f"{old} moved to {new}, and both are given; keep {new}", where, line)
-        warn(f"{at}: {old} has moved to {new}; read as {new}")
+        if not quiet:
+            warn(f"{at}: {old} has moved to {new}; read as {new}")
         set_dotted(raw, new, value)
         if lines is not None and line is not None:
             lines[new] = line

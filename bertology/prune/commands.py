@@ -2,166 +2,243 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import typer
+
+from bertology.cli_config import Flag, argument, config_command, option
+from bertology.prune.config import MOVED, FollowUpConfig, PruneImpl, PruneRunConfig
+
+
+@dataclass
+class CombineConfig:
+    """``masks combine``: how to combine, and (with ``--run``) how to evaluate."""
+
+    how: Literal["union", "intersection", "majority"] = "union"
+    impl: PruneImpl = field(default_factory=PruneImpl)
+
+
+@dataclass
+class MaskFilesConfig:
+    """``masks stats`` and ``masks overlap`` read mask files only: no settings of their own
+    (``--config``/``--set`` are accepted for a uniform interface, and any key is unknown)."""
+
+
+@dataclass
+class ExportConfig:
+    """``masks export``: the model the mask was trained on, and whether to replace ``--out``."""
+
+    model: str
+    overwrite: bool = False
+
 
 masks_app = typer.Typer(
     help="Inspect, compare, combine and export relation masks.", no_args_is_help=True
 )
 
 
-@masks_app.command("stats")
-def masks_stats_cmd(
-    masks: list[Path] = typer.Argument(..., help="Mask files (.safetensors)."),
-) -> None:
-    """Pruned fraction of each mask overall, per layer and per kind of matrix."""
+def _stats(cfg: MaskFilesConfig, masks: list[Path]) -> Any:
     from bertology.prune.maskfiles import mask_stats
 
-    mask_stats(masks)
+    return mask_stats(masks)
 
 
-@masks_app.command("overlap")
-def masks_overlap_cmd(
-    masks: list[Path] = typer.Argument(..., help="Two or more mask files of the same model."),
-    out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write overlap.json and a heatmap here."
-    ),
-) -> None:
-    """Jaccard overlap of the kept weights between masks, overall and per layer."""
+def _overlap(cfg: MaskFilesConfig, masks: list[Path], out: Path | None) -> Any:
     from bertology.prune.maskfiles import mask_overlap
 
-    mask_overlap(masks, out)
+    return mask_overlap(masks, out)
 
 
-@masks_app.command("combine")
-def masks_combine_cmd(
-    masks: list[Path] = typer.Argument(..., help="Mask files to combine."),
-    how: str = typer.Option("union", "--how", help="union | intersection | majority"),
-    out: Path = typer.Option(..., "--out", "-o", help="Combined mask file to write."),
-    run: Path | None = typer.Option(
-        None, "--run", help="A prune run: evaluate the combination on its test split."
-    ),
-) -> None:
-    """Combine masks; with --run, evaluate the combination on all of their relations."""
+config_command(
+    masks_app,
+    "stats",
+    config=MaskFilesConfig,
+    run=_stats,
+    params=[argument("masks", annotation=list[Path], help="Mask files (.safetensors).")],
+    help="Pruned fraction of each mask overall, per layer and per kind of matrix.",
+)
+config_command(
+    masks_app,
+    "overlap",
+    config=MaskFilesConfig,
+    run=_overlap,
+    params=[
+        argument("masks", annotation=list[Path], help="Two or more mask files of the same model."),
+        option(
+            "out",
+            "--out",
+            "-o",
+            annotation=Path | None,
+            help="Write overlap.json and a heatmap here.",
+        ),
+    ],
+    help="Jaccard overlap of the kept weights between masks, overall and per layer.",
+)
+
+
+def _combine(cfg: CombineConfig, masks: list[Path], out: Path, run: Path | None) -> Any:
     from bertology.prune.maskfiles import mask_combine
 
-    mask_combine(masks, how, out, run)
+    return mask_combine(masks, cfg.how, out, run, cfg.impl if run is not None else None)
 
 
-@masks_app.command("export")
-def masks_export_cmd(
-    masks: Path = typer.Option(..., "--masks", help="One mask file (RUN/masks/R.safetensors)."),
-    model: str = typer.Option(..., "--model", "-m", help="The model the mask was trained on."),
-    out: Path = typer.Option(..., "--out", "-o", help="Hugging Face model directory to write."),
-    overwrite: bool = typer.Option(False, "--overwrite"),
-) -> None:
-    """Write the subnetwork as an ordinary HF model directory with pruned weights zeroed."""
+config_command(
+    masks_app,
+    "combine",
+    config=CombineConfig,
+    flags=[Flag("how", "--how")],
+    run=_combine,
+    params=[
+        argument("masks", annotation=list[Path], help="Mask files to combine."),
+        option(
+            "out", "--out", "-o", annotation=Path, default=..., help="Combined mask file to write."
+        ),
+        option(
+            "run",
+            "--run",
+            annotation=Path | None,
+            help="A prune run: evaluate the combination on its test split.",
+        ),
+    ],
+    help="Combine masks; with --run, evaluate the combination on all of their relations.",
+)
+
+
+def _export(cfg: ExportConfig, masks: Path, out: Path) -> Any:
     from bertology.prune.maskfiles import mask_export
 
-    mask_export(masks, model, out, overwrite)
+    return mask_export(masks, cfg.model, out, cfg.overwrite)
+
+
+config_command(
+    masks_app,
+    "export",
+    config=ExportConfig,
+    flags=[
+        Flag("model", "--model", "-m", help="The model the mask was trained on."),
+        Flag("overwrite", "--overwrite"),
+    ],
+    run=_export,
+    params=[
+        option(
+            "masks",
+            "--masks",
+            annotation=Path,
+            default=...,
+            help="One mask file (RUN/masks/R.safetensors).",
+        ),
+        option(
+            "out",
+            "--out",
+            "-o",
+            annotation=Path,
+            default=...,
+            help="Hugging Face model directory to write.",
+        ),
+    ],
+    help="Write the subnetwork as an ordinary HF model directory with pruned weights zeroed.",
+)
+
+
+PRUNE_FLAGS = [
+    Flag("model", "--model", "-m", help="HF hub name or local model directory."),
+    Flag("facts", "--facts", "-f", help="Facts JSONL (canonical or LAMA)."),
+    Flag("relations_file", "--relations-file", "-r"),
+    Flag("relations", "--relation", help="Only these relations."),
+    Flag("train.mode", "--mode"),
+    Flag("train.layers", "--layers", help="LB-LT (inclusive), L, or all."),
+    Flag("train.init_sparsity", "--init-sparsity"),
+    Flag("train.tau", "--tau", help="Binary-concrete temperature (stochastic)."),
+    Flag("train.threshold", "--threshold", help="Keep a weight if σ(G) > t."),
+    Flag("train.init_scale", "--init-scale", help="Spread of initial scores."),
+    Flag("train.epochs", "--epochs"),
+    Flag("train.lr", "--lr"),
+    Flag("train.batch_size", "--batch-size"),
+    Flag("train.warmup", "--warmup", help="Fraction of steps with rising lr."),
+    Flag("train.patience", "--patience", help="Early stopping on dev P@1; 0 = off."),
+    Flag("train.sparsity_weight", "--sparsity-weight", help="Regulariser (off)."),
+    Flag("train.sparsity_target", "--sparsity-target"),
+    Flag("train.seed", "--seed"),
+    Flag("train.split_seed", "--split-seed"),
+    Flag("train.hard_eval", "--hard-eval", help="Stochastic: evaluate thresholded masks."),
+    Flag("save_soft", "--save-soft", help="Store σ(G) as fp16 next to the bits."),
+    Flag("train.candidates", "--candidates", help="Ranking vocabulary of dev/test P@k."),
+    Flag("impl.eval_batch_size", "--eval-batch-size"),
+    Flag("impl.device", "--device"),
+    Flag("impl.dtype", "--dtype"),
+    Flag("impl.attn", "--attn"),
+    Flag("impl.progress", "--progress"),
+]
+FOLLOW_UP_FLAGS = [
+    Flag("impl.eval_batch_size", "--eval-batch-size"),
+    Flag("impl.device", "--device"),
+    Flag("impl.dtype", "--dtype"),
+]
+RUN_ARG = argument("run", annotation=Path, help="A `bertology prune` run directory.")
+
+
+def _follow_up_base(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Start from the run's own impl: a follow-up command computes as its run did."""
+    from bertology.config import to_dict
+    from bertology.prune.config import load_run_config
+
+    return None, {"impl": to_dict(load_run_config(params["run"]).impl)}
+
+
+def _prune(cfg: PruneRunConfig, out: Path) -> Any:
+    from bertology.prune.run import prune
+
+    cfg.train.mask_config()  # validate the mask settings before loading a model
+    return prune(cfg, out)
+
+
+def _specialize(cfg: FollowUpConfig, run: Path) -> Any:
+    from bertology.prune.run import specialize
+
+    return specialize(run, impl=cfg.impl)
+
+
+def _inspect(cfg: FollowUpConfig, run: Path) -> Any:
+    from bertology.prune.run import inspect_run
+
+    return inspect_run(run, impl=cfg.impl)
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("prune")
-    def prune_cmd(
-        model: str = typer.Option(
-            ..., "--model", "-m", help="HF hub name or local model directory."
-        ),
-        facts: Path = typer.Option(..., "--facts", "-f", help="Facts JSONL (canonical or LAMA)."),
-        out: Path = typer.Option(..., "--out", "-o", help="Run directory to write."),
-        relations_file: Path | None = typer.Option(None, "--relations-file", "-r"),
-        relation: list[str] | None = typer.Option(
-            None, "--relation", help="Only these (repeatable)."
-        ),
-        mode: str = typer.Option("deterministic", "--mode", help="deterministic | stochastic"),
-        layers: str = typer.Option("6-11", "--layers", help="LB-LT (inclusive), L, or all."),
-        init_sparsity: float = typer.Option(0.5, "--init-sparsity"),
-        tau: float = typer.Option(0.1, "--tau", help="Binary-concrete temperature (stochastic)."),
-        threshold: float = typer.Option(0.5, "--threshold", help="Keep a weight if σ(G) > t."),
-        init_scale: float = typer.Option(0.05, "--init-scale", help="Spread of initial scores."),
-        epochs: int = typer.Option(10, "--epochs"),
-        lr: float = typer.Option(3e-4, "--lr"),
-        batch_size: int = typer.Option(32, "--batch-size"),
-        warmup: float = typer.Option(0.1, "--warmup", help="Fraction of steps with rising lr."),
-        patience: int = typer.Option(3, "--patience", help="Early stopping on dev P@1; 0 = off."),
-        sparsity_weight: float = typer.Option(0.0, "--sparsity-weight", help="Regulariser (off)."),
-        sparsity_target: float | None = typer.Option(None, "--sparsity-target"),
-        seed: int = typer.Option(0, "--seed"),
-        split_seed: int = typer.Option(0, "--split-seed"),
-        hard_eval: bool = typer.Option(
-            False, "--hard-eval", help="Stochastic: evaluate thresholded masks (true subnetworks)."
-        ),
-        save_soft: bool | None = typer.Option(
-            None, "--save-soft/--no-save-soft", help="Store σ(G) as fp16 next to the bits."
-        ),
-        candidates: str = typer.Option(
-            "all",
-            "--candidates",
-            help="Ranking vocabulary of dev/test P@k: all | relation (its objects) | FILE.",
-        ),
-        eval_batch_size: int = typer.Option(64, "--eval-batch-size"),
-        device: str = typer.Option("auto", "--device"),
-        dtype: str | None = typer.Option(None, "--dtype", help="fp32 | bf16 | fp16"),
-        attn: str = typer.Option("sdpa", "--attn", help="sdpa | eager"),
-        progress: bool = typer.Option(True, "--progress/--no-progress"),
-    ) -> None:
-        """Train a relation-specific subnetwork (LAMP) per relation; compare with controls."""
-        from bertology.prune.masks import MaskConfig
-        from bertology.prune.run import PruneRunConfig, prune
-        from bertology.prune.train import PruneConfig
-
-        MaskConfig(mode, init_sparsity, tau, threshold, init_scale)  # validate early
-        train = PruneConfig(
-            layers=layers,
-            mode=mode,
-            init_sparsity=init_sparsity,
-            tau=tau,
-            threshold=threshold,
-            init_scale=init_scale,
-            epochs=epochs,
-            lr=lr,
-            batch_size=batch_size,
-            warmup=warmup,
-            patience=patience,
-            sparsity_weight=sparsity_weight,
-            sparsity_target=sparsity_target,
-            seed=seed,
-            split_seed=split_seed,
-            hard_eval=hard_eval,
-            candidates=candidates,
-            eval_batch_size=eval_batch_size,
-            progress=progress,
-        )
-        cfg = PruneRunConfig(
-            model=model,
-            facts=str(facts),
-            relations_file=str(relations_file) if relations_file else None,
-            relations=relation or None,
-            train=train,
-            save_soft=save_soft,
-            device=device,
-            dtype=dtype,
-            attn=attn,
-        )
-        prune(cfg, out)
-
-    @app.command("specialize")
-    def specialize_cmd(
-        run: Path = typer.Argument(..., help="A `bertology prune` run directory."),
-    ) -> None:
-        """P@1 of every relation under every relation's mask (R × R), on the test split."""
-        from bertology.prune.run import specialize
-
-        specialize(run)
-
-    @app.command("inspect")
-    def inspect_cmd(
-        run: Path = typer.Argument(..., help="A `bertology prune` run directory."),
-    ) -> None:
-        """[MASK]'s attention by layer and its representations, full model vs subnetworks."""
-        from bertology.prune.run import inspect_run
-
-        inspect_run(run)
-
+    config_command(
+        app,
+        "prune",
+        config=PruneRunConfig,
+        flags=PRUNE_FLAGS,
+        moved=MOVED,
+        run=_prune,
+        params=[
+            option(
+                "out", "--out", "-o", annotation=Path, default=..., help="Run directory to write."
+            )
+        ],
+        help="Train a relation-specific subnetwork (LAMP) per relation; compare with controls.",
+    )
+    config_command(
+        app,
+        "specialize",
+        config=FollowUpConfig,
+        flags=FOLLOW_UP_FLAGS,
+        run=_specialize,
+        prepare=_follow_up_base,
+        params=[RUN_ARG],
+        help="P@1 of every relation under every relation's mask (R × R), on the test split.",
+    )
+    config_command(
+        app,
+        "inspect",
+        config=FollowUpConfig,
+        flags=FOLLOW_UP_FLAGS,
+        run=_inspect,
+        prepare=_follow_up_base,
+        params=[RUN_ARG],
+        help="[MASK]'s attention by layer and its representations, full model vs subnetworks.",
+    )
     app.add_typer(masks_app, name="masks")

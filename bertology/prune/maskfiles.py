@@ -100,12 +100,13 @@ def mask_overlap(paths: Sequence[Path], out: Path | None = None) -> dict[str, An
 
 
 def mask_combine(
-    paths: Sequence[Path], how: str, out: Path, run: Path | None = None
+    paths: Sequence[Path], how: str, out: Path, run: Path | None = None, impl: Any = None
 ) -> dict[str, Any]:
     """Combine masks and write the result; with ``run``, evaluate it on all their relations.
 
     The evaluation uses the run's model, facts and test split and compares, per relation, the
-    full model, the relation's own mask and the combination.
+    full model, the relation's own mask and the combination. ``impl`` (a
+    :class:`~bertology.prune.config.PruneImpl`) replaces the run's speed settings.
     """
     from bertology.prune.analysis import combine_masks, evaluate_mask, relation_metrics
     from bertology.prune.storage import save_mask
@@ -124,22 +125,21 @@ def mask_combine(
     from bertology.data.facts import read_facts, split_by_subject
     from bertology.io import atomic_write_json
     from bertology.models.load import load_mlm
+    from bertology.prune.config import load_run_config
     from bertology.prune.storage import check_model, read_metadata
-    from bertology.rundir import load_run_config
 
     cfg = load_run_config(run)
-    tr = cfg["train"]
-    model, tok = load_mlm(
-        cfg["model"], cfg.get("device", "auto"), cfg.get("dtype"), attn=cfg.get("attn", "sdpa")
-    )
+    tr, imp = cfg.train, impl or cfg.impl
+    model, tok = load_mlm(cfg.model, imp.device, imp.dtype, attn=imp.attn)
     for p, m in zip(paths, masks, strict=True):
         check_model(read_metadata(p), model, p, m.targets)
-    factset = read_facts(cfg["facts"], cfg.get("relations_file"))
-    test = split_by_subject(factset.facts, tuple(tr["split_ratios"]), tr["split_seed"])["test"]
+    # the run's own fact selection (its "relation" candidates come from these facts)
+    factset = read_facts(cfg.facts, cfg.relations_file).select(cfg.relations)
+    test = split_by_subject(factset.facts, tr.split_ratios, tr.split_seed)["test"]
     rels = {m.relation for m in masks}
     facts = [f for f in test if f.relation in rels]
-    bs = tr.get("eval_batch_size", 64)
-    cand = {"candidates": tr.get("candidates", "all"), "candidate_facts": factset.facts}
+    bs = imp.eval_batch_size
+    cand = {"candidates": tr.candidates, "candidate_facts": factset.facts}
     full = evaluate_mask(model, tok, facts, None, batch_size=bs, **cand)
     comb = evaluate_mask(model, tok, facts, combo, batch_size=bs, **cand)
     table = Table(title=f"{how} of masks, test P@1")

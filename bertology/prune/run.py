@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +17,10 @@ from rich.console import Console
 
 from bertology.data.facts import Fact, read_facts
 from bertology.errors import InputError
-from bertology.prune.train import PruneConfig, PruneOutcome, train_relation_masks
+from bertology.prune.config import PruneImpl, PruneRunConfig, load_run_config
+from bertology.prune.train import PruneOutcome, train_relation_masks
 
 console = Console(stderr=True)
-
-
-@dataclass
-class PruneRunConfig:
-    """A ``bertology prune`` run: inputs, mask training (``train``), controls, speed settings."""
-
-    model: str
-    facts: str
-    relations_file: str | None = None
-    relations: list[str] | None = None
-    train: PruneConfig = field(default_factory=PruneConfig)
-    random_seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
-    save_soft: bool | None = None  # None: store σ(G) for stochastic runs evaluated soft
-    device: str = "auto"
-    dtype: str | None = None
-    attn: str = "sdpa"
 
 
 def mask_filename(relation: str) -> str:
@@ -76,9 +60,11 @@ def prune(
         from bertology.probe.scoring import read_candidate_file
 
         read_candidate_file(config.train.candidates)  # a missing or empty file stops here
-    ctx = init_distributed(config.device)
+    ctx = init_distributed(config.impl.device)
     if model is None:
-        model, tokenizer = load_mlm(config.model, ctx.device, config.dtype, attn=config.attn)
+        model, tokenizer = load_mlm(
+            config.model, ctx.device, config.impl.dtype, attn=config.impl.attn
+        )
     run = None
     if ctx.is_main:
         from bertology.rundir import RunDir
@@ -92,6 +78,7 @@ def prune(
             config.train,
             model_name=config.model,
             on_metrics=run.log_metrics if run is not None else None,
+            impl=config.impl,
         )
     except BaseException:
         ctx.close(sync=False)
@@ -142,7 +129,9 @@ def analyse_outcome(
         "candidate_facts": [f for s in ("train", "dev", "test") for f in outcome.splits[s]],
     }
     full_ev = (
-        evaluate_mask(model, tokenizer, every_test, None, batch_size=cfg.eval_batch_size, **cand)
+        evaluate_mask(
+            model, tokenizer, every_test, None, batch_size=config.impl.eval_batch_size, **cand
+        )
         if every_test
         else None
     )
@@ -165,7 +154,7 @@ def analyse_outcome(
                 rt.mask,
                 cfg.eval_soft,
                 config.random_seeds,
-                cfg.eval_batch_size,
+                config.impl.eval_batch_size,
                 full,
                 **cand,
             )
@@ -302,39 +291,34 @@ def load_run_masks(run: str | Path, model: Any) -> dict[str, Any]:
 
 
 def _load_prune_run(
-    run: Path, model: Any, tokenizer: Any
+    run: Path, model: Any, tokenizer: Any, impl: PruneImpl | None = None
 ) -> tuple[Any, Any, dict[str, Any], dict[str, list[Fact]], bool, dict[str, Any]]:
     """A prune run's model (loaded unless given), masks (checked against it), test facts
     by relation (the run's split), whether evaluation is soft, and how facts are scored
     (``batch_size``, ``candidates``, ``candidate_facts``: keyword arguments of
-    :func:`bertology.prune.analysis.evaluate_mask`)."""
+    :func:`bertology.prune.analysis.evaluate_mask`). ``impl`` replaces the run's own."""
     from bertology.data.facts import split_by_subject
     from bertology.models.load import load_mlm
-    from bertology.rundir import load_run_config
 
-    if not (run / "config.yaml").exists():
-        raise InputError("not a prune run directory (no config.yaml)", run)
     cfg = load_run_config(run)
-    if cfg.get("command") != "prune":
-        raise InputError(f"run directory was written by {cfg.get('command')!r}, not prune", run)
-    tr = cfg["train"]
+    imp = impl or cfg.impl
     if model is None:
-        model, tokenizer = load_mlm(
-            cfg["model"], cfg.get("device", "auto"), cfg.get("dtype"), attn=cfg.get("attn", "sdpa")
-        )
+        model, tokenizer = load_mlm(cfg.model, imp.device, imp.dtype, attn=imp.attn)
     masks = load_run_masks(run, model)
-    factset = read_facts(cfg["facts"], cfg.get("relations_file")).select(cfg.get("relations"))
-    test = split_by_subject(factset.facts, tuple(tr["split_ratios"]), tr["split_seed"])["test"]
-    soft = tr["mode"] == "stochastic" and not tr["hard_eval"]
+    factset = read_facts(cfg.facts, cfg.relations_file).select(cfg.relations)
+    tr = cfg.train
+    test = split_by_subject(factset.facts, tr.split_ratios, tr.split_seed)["test"]
     scoring = {
-        "batch_size": tr.get("eval_batch_size", 64),
-        "candidates": tr.get("candidates", "all"),
+        "batch_size": imp.eval_batch_size,
+        "candidates": tr.candidates,
         "candidate_facts": factset.facts,
     }
-    return model, tokenizer, masks, _by_relation(test), soft, scoring
+    return model, tokenizer, masks, _by_relation(test), tr.eval_soft, scoring
 
 
-def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+def specialize(
+    run: str | Path, model: Any = None, tokenizer: Any = None, impl: PruneImpl | None = None
+) -> dict[str, Any]:
     """R × R P@1 of relation i under relation j's mask, on the test split of ``run``.
 
     Writes ``RUN/specialization.json`` and ``figures/specialization.png`` and refreshes the
@@ -346,7 +330,7 @@ def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dic
     from bertology.report.html import write_report
 
     run = Path(run)
-    model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer)
+    model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
     spec = specialization_matrix(model, tokenizer, test, masks, soft, **scoring)
     spec["candidates"] = scoring["candidates"]
     spec["eval"] = "soft" if soft else "hard"
@@ -366,7 +350,9 @@ def specialize(run: str | Path, model: Any = None, tokenizer: Any = None) -> dic
     return spec
 
 
-def inspect_run(run: str | Path, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+def inspect_run(
+    run: str | Path, model: Any = None, tokenizer: Any = None, impl: PruneImpl | None = None
+) -> dict[str, Any]:
     """[MASK] attention and [MASK] representations, full model vs subnetworks, on ``run``.
 
     Writes ``RUN/inspection.json``, ``figures/mask_attention.png`` and ``figures/tsne.png``
@@ -378,7 +364,7 @@ def inspect_run(run: str | Path, model: Any = None, tokenizer: Any = None) -> di
     from bertology.report.html import write_report
 
     run = Path(run)
-    model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer)
+    model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
     results, arrays = inspect_masks(model, tokenizer, test, masks, soft, scoring["batch_size"])
     atomic_write_json(run / "inspection.json", results)
     (run / "figures").mkdir(exist_ok=True)

@@ -35,8 +35,8 @@ from bertology.models.load import mask_token_id
 from bertology.probe.run import evaluate_facts
 from bertology.probe.scoring import encode_prompts, prepare_facts
 from bertology.prune.apply import MaskedModel, frozen, masked
+from bertology.prune.config import PruneConfig, PruneImpl
 from bertology.prune.masks import (
-    MaskConfig,
     SubnetworkMask,
     expected_sparsity,
     hard_keep,
@@ -54,41 +54,6 @@ from bertology.prune.targets import (
 )
 
 SKIP_NO_TRAIN_FACTS = "no single-token training facts"
-
-
-@dataclass
-class PruneConfig:
-    """Settings of mask training. Everything above ``eval_batch_size`` is science."""
-
-    layers: str = "6-11"
-    mode: str = "deterministic"
-    init_sparsity: float = 0.5
-    tau: float = 0.1
-    threshold: float = 0.5
-    init_scale: float = 0.05
-    epochs: int = 10
-    lr: float = 3e-4
-    batch_size: int = 32
-    warmup: float = 0.1  # fraction of all steps with linearly rising lr
-    patience: int = 3  # epochs without dev P@1 improvement before stopping; 0 = never stop
-    sparsity_weight: float = 0.0  # regulariser weight (off by default, as in the paper)
-    sparsity_target: float | None = None  # None: push towards sparsity (L1 on σ(G))
-    seed: int = 0
-    split_seed: int = 0
-    split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
-    hard_eval: bool = False  # stochastic: evaluate (and early-stop on) thresholded masks
-    candidates: str = "all"  # ranking vocabulary of dev/test P@k: all | relation | FILE
-    # speed only
-    eval_batch_size: int = 64
-    progress: bool = True
-
-    def mask_config(self) -> MaskConfig:
-        return MaskConfig(self.mode, self.init_sparsity, self.tau, self.threshold, self.init_scale)
-
-    @property
-    def eval_soft(self) -> bool:
-        """Whether the primary evaluation uses σ(G) (stochastic without --hard-eval)."""
-        return self.mode == "stochastic" and not self.hard_eval
 
 
 @dataclass
@@ -190,6 +155,7 @@ def _train_relation(
     identity: dict[str, Any],
     on_metrics: Callable[[dict[str, Any]], None] | None,
     bar_position: int,
+    impl: PruneImpl,
 ) -> RelationTraining:
     device = next(model.parameters()).device
     mcfg = cfg.mask_config()
@@ -212,7 +178,7 @@ def _train_relation(
     out = RelationTraining(relation, None, n_train=len(prepared))
     since_best = 0
     t0 = time.perf_counter()
-    bar = _bar(cfg.progress, cfg.epochs * steps_per_epoch, relation, bar_position)
+    bar = _bar(impl.progress, cfg.epochs * steps_per_epoch, relation, bar_position)
     for epoch in range(1, cfg.epochs + 1):
         order = torch.randperm(len(examples), generator=gen).tolist()
         losses = []
@@ -246,7 +212,7 @@ def _train_relation(
                     mm,
                     eval_masks,
                     dev,
-                    cfg.eval_batch_size,
+                    impl.eval_batch_size,
                     cfg.candidates,
                     every,
                 )
@@ -315,12 +281,14 @@ def train_relation_masks(
     config: PruneConfig,
     model_name: str = "",
     on_metrics: Callable[[dict[str, Any]], None] | None = None,
+    impl: PruneImpl | None = None,
 ) -> PruneOutcome:
     """Train a mask for every relation in ``facts``; only the mask scores are optimised.
 
     ``facts`` holds all facts of all relations; they are split by subject with
     ``config.split_seed``/``split_ratios``. A relation with no single-token training facts is
-    reported as skipped. Under ``torchrun`` (an initialised process group) relations are
+    reported as skipped. ``impl`` (evaluation batch size, progress bars) changes only speed.
+    Under ``torchrun`` (an initialised process group) relations are
     sharded across ranks and every rank returns all masks.
     """
     import torch.distributed as dist
@@ -350,7 +318,16 @@ def train_relation_masks(
         with frozen(model), masked(model, targets) as mm:
             for rel in mine:
                 results[rel] = _train_relation(
-                    model, tokenizer, mm, rel, by_rel[rel], config, identity, on_metrics, rank
+                    model,
+                    tokenizer,
+                    mm,
+                    rel,
+                    by_rel[rel],
+                    config,
+                    identity,
+                    on_metrics,
+                    rank,
+                    impl or PruneImpl(),
                 )
     finally:
         model.train(was_training)

@@ -110,7 +110,6 @@ def test_specialization_matrix_matches_every_cell_evaluated_by_hand(
     tok = wordpiece_tokenizer
     # trained masks specialize (random ones barely move P@1 over four candidates)
     cfg = PruneConfig(layers="all", epochs=30, lr=0.01, batch_size=8, split_ratios=(1.0, 0.0, 0.0))
-    cfg.progress = False
     trained = train_relation_masks(scaled_bert, tok, small_facts, cfg).relations
     masks = {r: trained[r].mask for r in ("capital", "material")}
     by_rel = {r: [f for f in small_facts if f.relation == r] for r in masks}

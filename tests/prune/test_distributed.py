@@ -19,7 +19,7 @@ from bertology.prune.train import PruneConfig, train_relation_masks
 
 pytestmark = pytest.mark.distributed
 
-CONFIG = dict(layers="1-1", epochs=3, lr=0.01, batch_size=4, seed=5, progress=False)
+CONFIG = dict(layers="1-1", epochs=3, lr=0.01, batch_size=4, seed=5)
 
 # Trains with torchrun and saves the gathered masks from rank 0 (every rank gets all masks).
 SCRIPT = textwrap.dedent(

@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from bertology.data.facts import Fact, read_facts, split_by_subject
-from bertology.prune.run import PruneRunConfig, prune, specialize
+from bertology.prune.config import PruneImpl, PruneRunConfig
+from bertology.prune.run import prune, specialize
 from bertology.prune.storage import load_mask
 from bertology.prune.targets import find_targets
 from bertology.prune.train import PruneConfig, train_relation_masks
@@ -29,11 +30,14 @@ def _config(facts: Path, rel: Path, **train: Any) -> PruneRunConfig:
         batch_size=4,
         seed=3,
         split_ratios=(0.5, 0.0, 0.5),
-        progress=False,
     )
     base.update(train)
     return PruneRunConfig(
-        model="scaled-bert", facts=str(facts), relations_file=str(rel), train=PruneConfig(**base)
+        model="scaled-bert",
+        facts=str(facts),
+        relations_file=str(rel),
+        train=PruneConfig(**base),
+        impl=PruneImpl(progress=False),
     )
 
 

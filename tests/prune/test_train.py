@@ -26,7 +26,6 @@ def _cfg(**kw):
         lr=0.01,
         batch_size=8,
         split_ratios=(1.0, 0.0, 0.0),  # everything in train: this tests the optimisation
-        progress=False,
     )
     base.update(kw)
     return PruneConfig(**base)
