@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
 import sys
 import types
 import typing
@@ -442,7 +443,13 @@ def load(
     cfg = from_dict(cls, raw, where, origins)
     validate = getattr(cfg, "validate", None)
     if callable(validate):
-        validate(where if not overrides else f"{where} (with --set)")
+        at = where if not overrides else f"{where} (with --set)"
+        if "lines" in inspect.signature(validate).parameters:  # errors can name the line
+            validate(
+                at, lines={k: line for k, (src, line) in origins.items() if src == where and line}
+            )
+        else:
+            validate(at)
     return cfg
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,13 @@ from rich.console import Console
 from bertology.io import atomic_write_text
 
 console = Console(stderr=True)
+
+
+@dataclass
+class DemoImpl:
+    """Speed only: where every stage runs."""
+
+    device: str = "auto"
 
 
 @dataclass
@@ -46,6 +53,7 @@ class DemoConfig:
     prune_relations: int = 4
     prune_epochs: int = 20
     skip_prune: bool = False
+    impl: DemoImpl = field(default_factory=DemoImpl)
 
 
 def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
@@ -85,6 +93,7 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
             f"eval.uas_conllu={world / 'trees.conllu'}",
             f"train.max_steps={cfg.steps}",
             f"train.seed={cfg.seed}",
+            f"impl.device={cfg.impl.device}",
         ],
     )
     result = pretrain(pcfg, out / "pretrain")
@@ -96,7 +105,8 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
     }
 
     console.rule("[bold]3/5 probe")
-    from bertology.probe.run import ProbeConfig, probe
+    from bertology.probe.config import ProbeConfig, ProbeImpl
+    from bertology.probe.run import probe
 
     res = probe(
         ProbeConfig(
@@ -104,15 +114,22 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
             facts=str(world / "facts.jsonl"),
             relations_file=str(world / "relations.jsonl"),
             candidates="relation",
+            impl=ProbeImpl(device=cfg.impl.device),
         ),
         out / "probe",
     )
     summary["probe"] = {"macro": res["macro"], "micro": res["micro"]}
 
     console.rule("[bold]4/5 uas")
-    from bertology.syntax.run import UASConfig, run_uas
+    from bertology.syntax.config import UASConfig, UASImpl
+    from bertology.syntax.run import run_uas
 
-    ures = run_uas(UASConfig(model=str(model_dir), conllu=str(world / "trees.conllu")), out / "uas")
+    ucfg = UASConfig(
+        model=str(model_dir),
+        conllu=str(world / "trees.conllu"),
+        impl=UASImpl(device=cfg.impl.device),
+    )
+    ures = run_uas(ucfg, out / "uas")
     summary["uas"] = {
         "best": ures.get("best"),
         "baselines": {v: max(ures["baselines"][v].values()) for v in ("reference", "clean")},
@@ -136,11 +153,11 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
 def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> dict[str, Any]:
     from bertology.data.facts import read_facts
     from bertology.models.load import load_mlm
-    from bertology.prune.run import PruneRunConfig, inspect_run, prune, specialize
-    from bertology.prune.train import PruneConfig
+    from bertology.prune.config import PruneConfig, PruneImpl, PruneRunConfig
+    from bertology.prune.run import inspect_run, prune, specialize
 
     # loaded once for prune, specialize and inspect, as PruneRunConfig's defaults load it
-    model, tok = load_mlm(model_dir, "auto", attn="sdpa")
+    model, tok = load_mlm(model_dir, cfg.impl.device, attn="sdpa")
     names = read_facts(world / "facts.jsonl", world / "relations.jsonl").relation_names[
         : cfg.prune_relations
     ]
@@ -159,6 +176,7 @@ def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> di
                     seed=cfg.seed,
                     candidates="relation",  # as the probe stage ranks
                 ),
+                impl=PruneImpl(device=cfg.impl.device),
             ),
             out,
             model,

@@ -34,7 +34,7 @@ _EXPORTS = {
     "SyntacticRegularizer": "regularizer",
     "syntactic_attention_loss": "regularizer",
     "token_edges": "regularizer",
-    "UASConfig": "run",
+    "UASConfig": "config",
     "run_uas": "run",
 }
 

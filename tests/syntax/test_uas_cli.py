@@ -57,7 +57,8 @@ def test_uas_aggregation_options_reach_the_computation(tmp_path, syn_bert_dir, c
     assert result.exit_code == 0, result.output + repr(result.exception)
     assert json.loads((out / "results.json").read_text())["config"]["from_agg"] == "first"
     bad = runner.invoke(app, args + ["--to-agg", "max"])
-    assert isinstance(bad.exception, InputError) and "first, mean, sum" in str(bad.exception)
+    msg = str(bad.exception)
+    assert isinstance(bad.exception, InputError) and "'first' | 'mean' | 'sum', got 'max'" in msg
 
 
 def test_parse_then_uas_on_raw_text(tmp_path, syn_bert_dir):

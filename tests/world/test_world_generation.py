@@ -79,16 +79,20 @@ def test_yaml_config_overrides_only_the_fields_it_names(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("yaml_text", "message", "line"),
     [
-        ("tokens: 100\ntokenz: 5\n", "unknown config key 'tokenz'; known keys: seed, tokens,", 2),
+        (
+            "tokens: 100\ntokenz: 5\n",
+            "unknown config key 'tokenz' (did you mean 'tokens'?); known keys: seed, tokens,",
+            2,
+        ),
         ("p_plural: 2\n", "p_plural must be in [0, 1], got 2", 1),
-        ("seed: 0\ntokens: lots\n", "tokens must be an integer, got 'lots'", 2),
+        ("seed: 0\ntokens: lots\n", "tokens: expected int, got 'lots'", 2),
         (
             "grammar:\n  NP:\n    nown: 1\n",
             "unknown expansion 'nown' of grammar.NP; known: noun, noun_pp,",
             1,
         ),
         ("grammar:\n  XP: {a: 1}\n", "unknown grammar nonterminal 'XP'; known: S, NP, VP", 1),
-        ("- a\n- b\n", "expected a mapping of WorldConfig fields", None),
+        ("- a\n- b\n", "expected a mapping of settings, got list", None),
     ],
 )
 def test_bad_config_stops_with_file_line_and_what_was_expected(
@@ -160,5 +164,5 @@ def test_cli_bad_config_is_a_one_line_error(
         main()
     assert e.value.code == 2
     err = capsys.readouterr().err
-    assert f"{cfg}:2: unknown config key 'entities'; known keys:" in err and "n_entities" in err
+    assert f"{cfg}:2: unknown config key 'entities' (did you mean 'n_entities'?); known keys:" in err
     assert not (tmp_path / "w").exists()
