@@ -164,5 +164,7 @@ def test_cli_bad_config_is_a_one_line_error(
         main()
     assert e.value.code == 2
     err = capsys.readouterr().err
-    assert f"{cfg}:2: unknown config key 'entities' (did you mean 'n_entities'?); known keys:" in err
+    assert (
+        f"{cfg}:2: unknown config key 'entities' (did you mean 'n_entities'?); known keys:" in err
+    )
     assert not (tmp_path / "w").exists()
