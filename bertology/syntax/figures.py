@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bertology.syntax.uas import DIRECTIONS, VARIANTS, UASResult
+from bertology.syntax.uas_result import DIRECTIONS, VARIANTS, UASResult
 
 
 def _plt():

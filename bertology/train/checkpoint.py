@@ -16,9 +16,11 @@ safetensors, the rest JSON.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from bertology.distributed import DistContext, gather_bytes
 from bertology.errors import InputError
 from bertology.io import atomic_directory, atomic_write_json
 from bertology.models.load import quiet_transformers
@@ -228,3 +231,70 @@ def drop_trainer_state(path: Path) -> None:
         js["has_optimizer"] = False
         js["rng"] = None
         atomic_write_json(f, js)
+
+
+# --- across ranks, and resuming -----------------------------------------------------------------
+
+
+def gather_rng(dist: DistContext) -> list[dict[str, Any]]:
+    """Every rank's RNG states (:func:`capture_rng`), in rank order, so that each rank resumes
+    its own streams; one process: ``[capture_rng()]``. A collective: every rank calls it."""
+    rng = capture_rng()
+    if not dist.enabled:
+        return [rng]
+    jsons = [json.loads(b) for b in gather_bytes(json.dumps(rng["json"]).encode())]
+    tensors = {
+        k: torch.stack(dist.gather_tensors(v.view(torch.uint8).flatten()))
+        for k, v in rng["tensors"].items()
+    }
+    return [
+        {
+            "tensors": {
+                k: tensors[k][r].view(rng["tensors"][k].dtype).reshape(rng["tensors"][k].shape)
+                for k in tensors
+            },
+            "json": jsons[r],  # python and numpy: this rank's, not rank 0's
+        }
+        for r in range(dist.world)
+    ]
+
+
+def resume_point(
+    ckpt_dir: Path, resume: bool, is_main: bool, log: Callable[[str], None], out: Path
+) -> tuple[int, Path] | None:
+    """``(step, path)`` of the newest checkpoint with optimizer state to resume from.
+
+    Without ``resume``, existing checkpoints are an error (a run is never overwritten). With
+    it, partial saves of a crashed run are removed first (rank 0) and a run without a usable
+    checkpoint starts from step 0.
+    """
+    ckpts = list_checkpoints(ckpt_dir)
+    if not resume:
+        if ckpts:
+            raise InputError(
+                f"already has checkpoints (up to step {ckpts[-1][0]}); pass --resume to continue "
+                "this run, or choose a new --out",
+                out,
+            )
+        return None
+    if is_main:
+        for p in remove_partial_saves(ckpt_dir):
+            log(f"removed the partial save {p.name}")
+    usable = [(s, p) for s, p in ckpts if read_trainer_state(p).get("has_optimizer")]
+    if not usable:
+        log(f"--resume: no checkpoint in {ckpt_dir}; starting from step 0")
+        return None
+    step, path = usable[-1]
+    log(f"resuming from {path} (step {step})")
+    return step, path
+
+
+def config_changes(saved: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """``"section.key: old -> new"`` for each science setting that differs from the
+    checkpoint's (``now`` is :meth:`PretrainConfig.science_dict`)."""
+    return [
+        f"{sec}.{k}: {saved.get(sec, {}).get(k)!r} -> {v!r}"
+        for sec, body in now.items()
+        for k, v in body.items()
+        if saved.get(sec, {}).get(k) != v
+    ]

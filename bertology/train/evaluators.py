@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -47,6 +48,32 @@ class EvalContext:
 def build_evaluators(names: list[str], ctx: EvalContext) -> dict[str, Evaluator]:
     """Instantiate the named evaluators; an unknown name is an error listing the known ones."""
     return {name: get_evaluator(name)(ctx) for name in names}
+
+
+def run_evaluators(
+    evaluators: dict[str, Evaluator],
+    model: Any,
+    step: int,
+    device: torch.device,
+    log_metrics: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Run every evaluator on ``model`` (eval mode, no grad, the RNG forked so training's
+    streams are untouched), log one ``kind: eval`` row each; return all their metrics."""
+    metrics: dict[str, Any] = {}
+    devices = [device] if device.type == "cuda" else []
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.random.fork_rng(devices=devices), torch.no_grad():
+            for name, ev in evaluators.items():
+                t0 = time.perf_counter()
+                res = dict(ev(model, step))
+                row = {"kind": "eval", "step": step, "evaluator": name, **res}
+                log_metrics({**row, "eval_time_s": time.perf_counter() - t0})
+                metrics.update(res)
+    finally:
+        model.train(was_training)
+    return metrics
 
 
 class ValLossEvaluator:

@@ -21,7 +21,6 @@ on bit for bit as if it had never stopped (on CPU; tested).
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import sys
 import time
@@ -32,24 +31,25 @@ from typing import Any
 
 import torch
 
-from bertology.distributed import DistContext, gather_bytes, init_distributed
+from bertology.distributed import DistContext, init_distributed
 from bertology.errors import BertologyError, InputError
 from bertology.io import atomic_write_jsonl, read_jsonl
 from bertology.models.attention import attention_path, set_attention_path
 from bertology.rundir import RunDir
 from bertology.train.checkpoint import (
     TrainerState,
-    capture_rng,
     checkpoint_name,
+    config_changes,
     drop_trainer_state,
+    gather_rng,
     list_checkpoints,
     load_optimizer_and_rng,
     read_trainer_state,
-    remove_partial_saves,
+    resume_point,
     save_checkpoint,
 )
 from bertology.train.config import PretrainConfig
-from bertology.train.evaluators import EvalContext, build_evaluators
+from bertology.train.evaluators import EvalContext, build_evaluators, run_evaluators
 from bertology.train.masking import mask_tokens, step_generator
 from bertology.train.objective import MLMObjective, count_params, flops_per_step, peak_flops
 from bertology.train.packed import tokenizer_fingerprint
@@ -150,38 +150,14 @@ class Trainer:
         return self._train(start[0] if start else 0, resumed=start is not None)
 
     def _resume_point(self) -> tuple[int, Path] | None:
-        ckpts = list_checkpoints(self.ckpt_dir)
-        if not self.resume:
-            if ckpts:
-                raise InputError(
-                    f"already has checkpoints (up to step {ckpts[-1][0]}); pass --resume to continue "
-                    "this run, or choose a new --out",
-                    self.out,
-                )
-            return None
-        if self.dist.is_main:
-            for p in remove_partial_saves(self.ckpt_dir):
-                self.log(f"removed the partial save {p.name}")
-        usable = [(s, p) for s, p in ckpts if read_trainer_state(p).get("has_optimizer")]
-        if not usable:
-            self.log(f"--resume: no checkpoint in {self.ckpt_dir}; starting from step 0")
-            return None
-        step, path = usable[-1]
-        self.log(f"resuming from {path} (step {step})")
-        return step, path
+        return resume_point(self.ckpt_dir, self.resume, self.dist.is_main, self.log, self.out)
 
     def _open_run_dir(self, start: tuple[int, Path] | None) -> None:
         if not self.dist.is_main:
             return
         if start is not None:
             saved = read_trainer_state(start[1])["science_config"]
-            now = self.cfg.science_dict()
-            changed = [
-                f"{sec}.{k}: {saved.get(sec, {}).get(k)!r} -> {v!r}"
-                for sec, body in now.items()
-                for k, v in body.items()
-                if saved.get(sec, {}).get(k) != v
-            ]
+            changed = config_changes(saved, self.cfg.science_dict())
             if changed:
                 self.log(
                     "config changed since the checkpoint (the result will differ from an "
@@ -396,46 +372,12 @@ class Trainer:
     def _checkpoint(self, step: int) -> None:
         """Evaluate, then save ``checkpoints/step-NNNNNN`` (rank 0); RNG untouched by evaluation."""
         cfg = self.cfg
-        rng = capture_rng()
-        gathered = [rng]
-        if self.dist.enabled:  # every rank's RNG states, so each resumes its own streams
-            jsons = [json.loads(b) for b in gather_bytes(json.dumps(rng["json"]).encode())]
-            tensors = {
-                k: torch.stack(self.dist.gather_tensors(v.view(torch.uint8).flatten()))
-                for k, v in rng["tensors"].items()
-            }
-            gathered = [
-                {
-                    "tensors": {
-                        k: tensors[k][r]
-                        .view(rng["tensors"][k].dtype)
-                        .reshape(rng["tensors"][k].shape)
-                        for k in tensors
-                    },
-                    "json": jsons[r],  # python and numpy: this rank's, not rank 0's
-                }
-                for r in range(self.dist.world)
-            ]
+        gathered = gather_rng(self.dist)  # before evaluation, which must not touch the RNG
         metrics: dict[str, Any] = {}
         if self.dist.is_main and self.evaluators:
-            devices = [self.device] if self.device.type == "cuda" else []
-            self.model.eval()
-            with torch.random.fork_rng(devices=devices), torch.no_grad():
-                for name, ev in self.evaluators.items():
-                    t0 = time.perf_counter()
-                    res = ev(self.model, step)
-                    res = {k: v for k, v in res.items()}
-                    self.run_dir.log_metrics(
-                        {
-                            "kind": "eval",
-                            "step": step,
-                            "evaluator": name,
-                            **res,
-                            "eval_time_s": time.perf_counter() - t0,
-                        }
-                    )
-                    metrics.update(res)
-            self.model.train()
+            metrics = run_evaluators(
+                self.evaluators, self.model, step, self.device, self.run_dir.log_metrics
+            )
             shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if isinstance(v, float))
             self.log(f"checkpoint {step}: {shown}")
         if self.dist.is_main:
