@@ -22,7 +22,7 @@ import torch
 
 from bertology.errors import InputError
 from bertology.models.attention import set_attention_path
-from bertology.train.masking import mask_tokens, random_token_ids, step_generator
+from bertology.train.masking import MaskedBatch, mask_tokens, random_token_ids, step_generator
 from bertology.train.objective import MLMObjective
 from bertology.train.registry import get_evaluator
 from bertology.train.trees import UASProbe
@@ -89,11 +89,28 @@ class ValLossEvaluator:
         mask_id = int(ctx.tokenizer.mask_token_id)
         rand = random_token_ids(ctx.tokenizer)
         self.batches = []
-        for i, start in enumerate(range(0, n, bs)):
+        for start in range(0, n, bs):
             rows = list(range(start, min(n, start + bs)))
             b = ctx.valid.batch(rows, "cpu")
-            g = step_generator(cfg.train.seed, i, stream=1)  # fixed masks: comparable across steps
-            mb = mask_tokens(b["input_ids"], b["first_pos"], cfg.masking, mask_id, rand, g)
+            # each sequence's masks are drawn from its own generator: fixed across checkpoints,
+            # and the same whatever impl.eval_batch_size groups the sequences into batches
+            parts = [
+                mask_tokens(
+                    b["input_ids"][i : i + 1],
+                    b["first_pos"][i : i + 1],
+                    cfg.masking,
+                    mask_id,
+                    rand,
+                    step_generator(cfg.train.seed, r, stream=1),
+                )
+                for i, r in enumerate(rows)
+            ]
+            mb = MaskedBatch(
+                torch.cat([p.input_ids for p in parts]),
+                torch.cat([p.rows + i for i, p in enumerate(parts)]),
+                torch.cat([p.cols for p in parts]),
+                torch.cat([p.targets for p in parts]),
+            )
             self.batches.append((mb, b.get("attention_mask")))
 
     @torch.no_grad()
