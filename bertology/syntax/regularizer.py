@@ -112,17 +112,34 @@ def token_edges(
 class SyntacticRegularizer:
     """``lambda * R`` with an optional switch-off step (the paper's "SAS- until 3k steps").
 
-    ``weight(step)`` is lambda before ``until_step`` and 0 from then on.
+    ``weight(step)`` is lambda before ``until_step`` and 0 from then on. The pre-training loop
+    builds one from ``cfg.sas`` and asks it, per step, whether the term is on (:meth:`active`,
+    which also picks the eager attention path) and for R (:meth:`penalty`), which it weights
+    by each micro-batch's share of the edges.
     """
 
     lam: float = 0.0
     reduction: str = "max"
     until_step: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.reduction not in REDUCTIONS:
+            raise unknown_name_error("reduction", self.reduction, REDUCTIONS)
+
     def weight(self, step: int) -> float:
         if self.until_step is not None and step >= self.until_step:
             return 0.0
         return self.lam
+
+    def active(self, step: int) -> bool:
+        """Whether the term is on for the update at ``step`` (lambda != 0, before the switch-off)."""
+        return self.weight(step) != 0.0
+
+    def penalty(
+        self, attn_probs: Sequence[torch.Tensor] | torch.Tensor, edges: torch.Tensor
+    ) -> torch.Tensor:
+        """R, the mean over ``edges`` of gamma with this regularizer's reduction (unweighted)."""
+        return syntactic_attention_loss(attn_probs, edges, self.reduction)
 
     def __call__(
         self, attn_probs: Sequence[torch.Tensor] | torch.Tensor, edges: torch.Tensor, step: int

@@ -36,6 +36,7 @@ from bertology.errors import BertologyError, InputError
 from bertology.io import atomic_write_jsonl, read_jsonl
 from bertology.models.attention import attention_path, set_attention_path
 from bertology.rundir import RunDir
+from bertology.syntax.regularizer import SyntacticRegularizer
 from bertology.train.checkpoint import (
     TrainerState,
     checkpoint_name,
@@ -54,7 +55,7 @@ from bertology.train.masking import mask_tokens, step_generator
 from bertology.train.objective import MLMObjective, count_params, flops_per_step, peak_flops
 from bertology.train.packed import tokenizer_fingerprint
 from bertology.train.results import evals_by_step, summarise
-from bertology.train.schedule import checkpoint_steps, lr_at, sas_active
+from bertology.train.schedule import checkpoint_steps, lr_at
 from bertology.train.setup import build_model, build_optimizer, load_data, resolve_tokenizer
 
 
@@ -181,7 +182,8 @@ class Trainer:
         self.model = build_model(cfg, self.tokenizer, self.device, start)
         self.param_names = {id(p): n for n, p in self.model.named_parameters()}
         self.n_params = count_params(self.model)
-        objective: Any = MLMObjective(self.model)
+        self.regularizer = SyntacticRegularizer(cfg.sas.lam, cfg.sas.reduction, cfg.sas.until_step)
+        objective: Any = MLMObjective(self.model, self.regularizer)
         self.ddp = None
         if self.dist.enabled:
             from torch.nn.parallel import DistributedDataParallel as DDP
@@ -256,7 +258,8 @@ class Trainer:
         """One optimizer update on the global batch of ``step``; returns its metrics row."""
         cfg, t, dev = self.cfg, self.cfg.train, self.device
         t0 = time.perf_counter()
-        active = sas_active(step, cfg.sas.lam, cfg.sas.until_step)
+        active = self.regularizer.active(step)
+        lam = self.regularizer.weight(step)
         set_attention_path(self.model, "eager" if active else cfg.impl.attn)
         batch = self.data.train.batch(self.data.order.rows(step))  # global batch, on the CPU
         mb = mask_tokens(
@@ -293,11 +296,11 @@ class Trainer:
             )
             with sync:
                 with self.autocast():
-                    ce_sum, n_ok, reg = self.objective(*args, reduction=cfg.sas.reduction)
+                    ce_sum, n_ok, reg = self.objective(*args)
                 # the global batch's mean over masked tokens and edges; DDP averages over ranks
                 loss = ce_sum * (world / k_all)
                 if active and len(e):
-                    loss = loss + cfg.sas.lam * reg * (len(e) * world / e_all)
+                    loss = loss + lam * reg * (len(e) * world / e_all)
                 loss.backward()
             sums += torch.stack(
                 [
@@ -330,10 +333,10 @@ class Trainer:
             "step": step + 1,
             "loss": mlm,
             "sas_reg": reg_val,
-            "sas_lambda": cfg.sas.lam if active else 0.0,
+            "sas_lambda": lam,
             "sas_active": active,
             "attn": attention_path(self.model),
-            "loss_total": mlm + (cfg.sas.lam * reg_val if active else 0.0),
+            "loss_total": mlm + lam * reg_val,
             "masked_acc": float(sums[2]) / k_all,
             "lr": lr,
             "grad_norm": grad_norm,

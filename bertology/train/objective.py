@@ -24,14 +24,16 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from bertology.models.heads import encoder_of, head_of
+from bertology.syntax.regularizer import SyntacticRegularizer
 
 
 class MLMObjective(nn.Module):
     """Masked-LM loss (+ syntactic attention term) of an HF ``*ForMaskedLM``."""
 
-    def __init__(self, model: Any):
+    def __init__(self, model: Any, regularizer: SyntacticRegularizer | None = None):
         super().__init__()
         self.model = model
+        self.regularizer = regularizer or SyntacticRegularizer()
 
     def forward(
         self,
@@ -41,14 +43,13 @@ class MLMObjective(nn.Module):
         cols: Tensor,
         targets: Tensor,
         edges: Tensor | None = None,
-        reduction: str = "max",
     ) -> tuple[Tensor, Tensor, Tensor]:
         """``(ce_sum, n_correct, reg)``.
 
         ``input_ids (B, T)``, ``attention_mask (B, T)`` or None, masked positions
         ``rows, cols (K,)`` with ``targets (K,)``; ``edges (E, 3)`` of ``(row, dep, head)``
         when the regularizer is on (the model must be on the eager path then). ``reg`` is
-        the regularizer's mean over the edges (0 without edges).
+        R, the regularizer's mean over the edges (0 without edges), unweighted by lambda.
         """
         want_attn = edges is not None
         kw: dict[str, Any] = {"input_ids": input_ids}
@@ -61,9 +62,7 @@ class MLMObjective(nn.Module):
         n_correct = (logits.detach().argmax(-1) == targets).sum()  # ()
         reg = ce_sum.new_zeros(())
         if want_attn and len(edges):
-            from bertology.syntax.regularizer import syntactic_attention_loss
-
-            reg = syntactic_attention_loss(out.attentions, edges, reduction=reduction)
+            reg = self.regularizer.penalty(out.attentions, edges)
         return ce_sum, n_correct, reg
 
 

@@ -62,8 +62,3 @@ def checkpoint_steps(cfg: CheckpointConfig, max_steps: int) -> list[int]:
                 k += 1
     out.update(s for s in cfg.steps if 0 <= s <= max_steps)
     return sorted(out)
-
-
-def sas_active(step: int, lam: float, until_step: int | None) -> bool:
-    """Whether the regularizer term is on for the update at ``step``."""
-    return lam != 0.0 and (until_step is None or step < until_step)

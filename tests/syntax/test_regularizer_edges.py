@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from bertology.errors import InputError
 from bertology.syntax.regularizer import (
     SyntacticRegularizer,
     syntactic_attention_loss,
@@ -98,3 +99,8 @@ def test_token_edges_of_a_batch_with_only_roots_is_an_empty_e_by_3_tensor() -> N
     (0, 0, 0) edge nor a tensor of another width."""
     got = token_edges([[0], [0]], [[None, 0, None], [None, 0, 0, None]])
     assert got.shape == (0, 3) and got.dtype == torch.long
+
+
+def test_an_unknown_reduction_is_refused_when_the_regularizer_is_built() -> None:
+    with pytest.raises(InputError, match="unknown reduction 'mean'; known reductions: max, sum"):
+        SyntacticRegularizer(lam=-1.0, reduction="mean")

@@ -75,18 +75,20 @@ def test_sdpa_and_eager_paths_give_equal_logits_on_the_same_weights(pad):
 
 
 def test_regularizer_term_is_computed_from_the_eager_attentions():
-    from bertology.syntax.regularizer import syntactic_attention_loss
+    from bertology.syntax.regularizer import SyntacticRegularizer, syntactic_attention_loss
 
     model, tok = _model("bert", attn="eager")
     ids, am, rows, cols = _inputs(tok, pad=False)
     edges = torch.tensor([[0, 1, 2], [1, 4, 3], [2, 9, 12]])
     with torch.no_grad():
         attn = model(input_ids=ids, attention_mask=am, output_attentions=True).attentions
-        _, _, reg = MLMObjective(model)(
-            ids, None, rows, cols, ids[rows, cols], edges, reduction="max"
-        )
+        reg_max = SyntacticRegularizer(lam=-1.0, reduction="max")
+        _, _, reg = MLMObjective(model, reg_max)(ids, None, rows, cols, ids[rows, cols], edges)
+        reg_sum = SyntacticRegularizer(lam=-1.0, reduction="sum")
+        _, _, total = MLMObjective(model, reg_sum)(ids, None, rows, cols, ids[rows, cols], edges)
     torch.testing.assert_close(reg, syntactic_attention_loss(attn, edges, "max"))
-    assert reg > 0
+    torch.testing.assert_close(total, syntactic_attention_loss(attn, edges, "sum"))
+    assert 0 < reg < total  # the objective uses its regularizer's reduction
 
 
 def test_bf16_autocast_loss_is_close_to_fp32() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bertology.syntax.regularizer import SyntacticRegularizer
 from bertology.train.config import CheckpointConfig, TrainConfig
-from bertology.train.schedule import checkpoint_steps, lr_at, sas_active
+from bertology.train.schedule import checkpoint_steps, lr_at
 
 
 def test_checkpoints_step_zero_dense_early_then_every_m_plus_explicit_plus_final():
@@ -46,6 +47,7 @@ def test_cosine_decay_ends_at_min_lr_ratio():
 
 
 def test_regularizer_switches_off_at_until_step():
-    assert [sas_active(s, 1.0, 3) for s in range(5)] == [True, True, True, False, False]
-    assert not sas_active(0, 0.0, None)
-    assert sas_active(10**6, -1.0, None)
+    reg = SyntacticRegularizer(lam=1.0, until_step=3)
+    assert [reg.active(s) for s in range(5)] == [True, True, True, False, False]
+    assert not SyntacticRegularizer(lam=0.0).active(0)
+    assert SyntacticRegularizer(lam=-1.0).active(10**6)
