@@ -14,7 +14,13 @@ from bertology.data.facts import Fact, FactSet, read_facts, split_by_subject
 from bertology.errors import InputError
 from bertology.probe.config import ProbeConfig
 from bertology.probe.metrics import aggregate
-from bertology.probe.scoring import FactScore, prepare_facts, score_facts
+from bertology.probe.scoring import (
+    CandidateSet,
+    FactScore,
+    PreparedFact,
+    prepare_facts,
+    score_facts,
+)
 
 console = Console(stderr=True)
 
@@ -34,7 +40,7 @@ def evaluate_facts(
     tokenizer: Any,
     facts: Sequence[Fact],
     ks: Sequence[int] = (1, 10),
-    candidates: str | Path = "all",
+    candidates: str | Path | CandidateSet = "all",
     candidate_facts: Sequence[Fact] | None = None,
     average_prompts: bool = False,
     batch_size: int = 64,
@@ -43,6 +49,35 @@ def evaluate_facts(
 ) -> Evaluation:
     """Rank every fact's object and aggregate P@k / MRR per relation, macro and micro."""
     prepared, skipped = prepare_facts(facts, tokenizer, candidates, candidate_facts)
+    relations = {f.relation for f in facts}
+    return evaluate_prepared(
+        model,
+        tokenizer,
+        prepared,
+        skipped,
+        relations,
+        ks,
+        average_prompts,
+        batch_size,
+        top,
+        progress,
+    )
+
+
+def evaluate_prepared(
+    model: Any,
+    tokenizer: Any,
+    prepared: Sequence[PreparedFact],
+    skipped: Sequence[tuple[Fact, str]],
+    relations: set[str],
+    ks: Sequence[int] = (1, 10),
+    average_prompts: bool = False,
+    batch_size: int = 64,
+    top: int = 10,
+    progress: bool = False,
+) -> Evaluation:
+    """:func:`evaluate_facts` on facts prepared once (:func:`prepare_facts`), e.g. a
+    relation's dev facts evaluated after every epoch of mask training."""
     scores, stats = score_facts(
         model,
         tokenizer,
@@ -58,13 +93,12 @@ def evaluate_facts(
     ranks: dict[str, list[int]] = {}
     for s in scores:
         ranks.setdefault(s.fact.relation, []).append(s.rank)
-    relations = {f.relation for f in facts}
     for r in relations:
         ranks.setdefault(r, [])
     metrics = aggregate(ranks, {r: sum(c.values()) for r, c in reasons.items()}, ks)
     for r, c in reasons.items():
         metrics["relations"][r]["skipped_reasons"] = dict(c)
-    return Evaluation(metrics, scores, skipped, stats)
+    return Evaluation(metrics, scores, list(skipped), stats)
 
 
 def select_split(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,31 +69,57 @@ def _ids_for(words: Iterable[str], tokenizer: Any, after_space: bool = True) -> 
     return torch.tensor(sorted(ids), dtype=torch.long)
 
 
+@dataclass(frozen=True)
+class CandidateSet:
+    """A ranking vocabulary, resolved once: a candidates file is read here, and ``relation``
+    candidates are collected here from the facts that supply them.
+
+    ``words`` maps a relation to its candidate words, ``None`` to a file's words shared by
+    every relation; it is empty for ``all`` (the whole vocabulary).
+    """
+
+    spec: str  # "all", "relation" or the file's path, as given
+    words: dict[str | None, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def resolve(
+        cls, candidates: str | Path | CandidateSet, facts: Sequence[Fact] | None = None
+    ) -> CandidateSet:
+        """``"all"``, ``"relation"`` (each relation's objects over ``facts``) or a path to a
+        one-word-per-line vocabulary; a resolved set is returned as it is."""
+        if isinstance(candidates, CandidateSet):
+            return candidates
+        if str(candidates) == "relation":
+            objects: dict[str, set[str]] = defaultdict(set)
+            for f in facts or ():
+                objects[f.relation].add(f.object)
+            return cls("relation", {r: sorted(o) for r, o in objects.items()})
+        if str(candidates) != "all":
+            return cls(str(candidates), {None: read_candidate_file(candidates)})
+        return cls("all")
+
+
 def prepare_facts(
     facts: Sequence[Fact],
     tokenizer: Any,
-    candidates: str | Path = "all",
+    candidates: str | Path | CandidateSet = "all",
     candidate_facts: Sequence[Fact] | None = None,
 ) -> tuple[list[PreparedFact], list[tuple[Fact, str]]]:
     """Resolve gold ids and candidate sets; return scorable facts and skipped facts with reasons.
 
-    ``candidates``: ``"all"`` (whole vocabulary), ``"relation"`` (the single-token objects of
-    the fact's relation, taken from ``candidate_facts`` or else ``facts``), or a path to a
-    one-word-per-line vocabulary. Facts whose object is not one token, or not among the
-    candidates, are skipped and counted by reason. Gold and candidates take the form the model
-    predicts at the fact's mask: with byte-level BPE, ``Ġparis`` mid-sentence but ``paris``
-    where the mask starts the prompt.
+    ``candidates``: a :class:`CandidateSet`, or what it resolves: ``"all"`` (whole vocabulary),
+    ``"relation"`` (the single-token objects of the fact's relation, taken from
+    ``candidate_facts`` or else ``facts``), or a path to a one-word-per-line vocabulary. Facts
+    whose object is not one token, or not among the candidates, are skipped and counted by
+    reason. Gold and candidates take the form the model predicts at the fact's mask: with
+    byte-level BPE, ``Ġparis`` mid-sentence but ``paris`` where the mask starts the prompt.
     """
     mask = mask_token(tokenizer)
     skipped: list[tuple[Fact, str]] = []
-    words: dict[str | None, list[str]] = {}  # relation (None: shared file) -> candidate words
-    if str(candidates) == "relation":
-        objects: dict[str, set[str]] = defaultdict(set)
-        for f in candidate_facts if candidate_facts is not None else facts:
-            objects[f.relation].add(f.object)
-        words = {r: sorted(o) for r, o in objects.items()}
-    elif str(candidates) != "all":
-        words = {None: read_candidate_file(candidates)}
+    cset = CandidateSet.resolve(
+        candidates, candidate_facts if candidate_facts is not None else facts
+    )
+    words = cset.words  # relation (None: shared file) -> candidate words
     cache: dict[tuple[str | None, bool], Tensor] = {}
 
     def candidate_ids(relation: str | None, after_space: bool) -> Tensor | None:
@@ -106,7 +132,7 @@ def prepare_facts(
     if None in words:
         forms = {mask_follows_space(f.prompts[0], MASK) for f in facts} or {True}
         if not any(c.numel() for s in forms if (c := candidate_ids(None, s)) is not None):
-            raise InputError("no candidate word is a single token of this tokenizer", candidates)
+            raise InputError("no candidate word is a single token of this tokenizer", cset.spec)
     out: list[PreparedFact] = []
     for f in facts:
         after_space = mask_follows_space(f.prompts[0], MASK)

@@ -15,6 +15,7 @@ from torch import Tensor
 from bertology.data.facts import Fact
 from bertology.errors import InputError, unknown_name_error
 from bertology.probe.run import Evaluation, evaluate_facts
+from bertology.probe.scoring import CandidateSet
 from bertology.prune.apply import applied
 from bertology.prune.masks import SubnetworkMask
 
@@ -30,13 +31,15 @@ def evaluate_mask(
     soft: bool = False,
     batch_size: int = 64,
     *,
-    candidates: str = "all",
+    candidates: str | CandidateSet = "all",
     candidate_facts: Sequence[Fact] | None = None,
 ) -> Evaluation:
     """P@1/P@10/MRR of the full model (``mask=None``) or of the mask's subnetwork.
 
-    ``candidates`` is the ranking vocabulary, as for probing: ``"all"``, ``"relation"`` (the
-    objects of the fact's relation among ``candidate_facts``) or a one-word-per-line file.
+    ``candidates`` is the ranking vocabulary, as for probing: a resolved
+    :class:`~bertology.probe.scoring.CandidateSet` (what a prune run passes: a candidates file
+    is read once), or ``"all"``, ``"relation"`` (the objects of the fact's relation among
+    ``candidate_facts``) or a one-word-per-line file.
     """
     kw = {"candidates": candidates, "candidate_facts": candidate_facts}
     if mask is None:
@@ -82,7 +85,7 @@ def subnetwork_vs_controls(
     batch_size: int = 64,
     full: dict[str, Any] | None = None,
     *,
-    candidates: str = "all",
+    candidates: str | CandidateSet = "all",
     candidate_facts: Sequence[Fact] | None = None,
 ) -> dict[str, Any]:
     """Test metrics of the full model, the subnetwork and random masks of equal sparsity.
@@ -130,7 +133,7 @@ def specialization_matrix(
     soft: bool = False,
     batch_size: int = 64,
     *,
-    candidates: str = "all",
+    candidates: str | CandidateSet = "all",
     candidate_facts: Sequence[Fact] | None = None,
 ) -> dict[str, Any]:
     """P@1 of relation i (row) under the mask of relation j (column), for all i, j.

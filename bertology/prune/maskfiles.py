@@ -125,6 +125,7 @@ def mask_combine(
     from bertology.data.facts import read_facts, split_by_subject
     from bertology.io import atomic_write_json
     from bertology.models.load import load_mlm
+    from bertology.probe.scoring import CandidateSet
     from bertology.prune.config import load_run_config
     from bertology.prune.storage import check_model, read_metadata
 
@@ -139,7 +140,7 @@ def mask_combine(
     rels = {m.relation for m in masks}
     facts = [f for f in test if f.relation in rels]
     bs = imp.eval_batch_size
-    cand = {"candidates": tr.candidates, "candidate_facts": factset.facts}
+    cand = {"candidates": CandidateSet.resolve(tr.candidates, factset.facts)}
     full = evaluate_mask(model, tok, facts, None, batch_size=bs, **cand)
     comb = evaluate_mask(model, tok, facts, combo, batch_size=bs, **cand)
     table = Table(title=f"{how} of masks, test P@1")

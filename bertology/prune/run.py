@@ -17,6 +17,7 @@ from rich.console import Console
 
 from bertology.data.facts import Fact, read_facts
 from bertology.errors import InputError
+from bertology.probe.scoring import CandidateSet
 from bertology.prune.config import PruneImpl, PruneRunConfig, load_run_config
 from bertology.prune.train import PruneOutcome, train_relation_masks
 
@@ -56,10 +57,9 @@ def prune(
     from bertology.prune.storage import save_mask
 
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
-    if config.train.candidates not in ("all", "relation"):
-        from bertology.probe.scoring import read_candidate_file
-
-        read_candidate_file(config.train.candidates)  # a missing or empty file stops here
+    # the ranking vocabulary, resolved once for training and analysis (a candidates file is
+    # read here, so a missing or empty one stops the run before the model loads)
+    candidates = CandidateSet.resolve(config.train.candidates, factset.facts)
     ctx = init_distributed(config.impl.device)
     if model is None:
         model, tokenizer = load_mlm(
@@ -79,6 +79,7 @@ def prune(
             model_name=config.model,
             on_metrics=run.log_metrics if run is not None else None,
             impl=config.impl,
+            candidates=candidates,
         )
     except BaseException:
         ctx.close(sync=False)
@@ -95,7 +96,7 @@ def prune(
                 masks_dir / mask_filename(rt.relation),
                 soft=save_soft and rt.mask.soft is not None,
             )
-    results = analyse_outcome(model, tokenizer, outcome, config)
+    results = analyse_outcome(model, tokenizer, outcome, config, candidates)
     run.write_results(results)
     _figures(run, results, outcome)
     run.finish("bertology prune")
@@ -105,7 +106,11 @@ def prune(
 
 
 def analyse_outcome(
-    model: Any, tokenizer: Any, outcome: PruneOutcome, config: PruneRunConfig
+    model: Any,
+    tokenizer: Any,
+    outcome: PruneOutcome,
+    config: PruneRunConfig,
+    candidates: CandidateSet | None = None,
 ) -> dict[str, Any]:
     """results.json: per relation full / subnetwork / random on the test split, and more."""
     from bertology.prune.analysis import (
@@ -124,10 +129,9 @@ def analyse_outcome(
     }
     every_test = [f for fs in test.values() for f in fs]
     # "relation" candidates: each relation's objects over all splits, as probing takes them
-    cand = {
-        "candidates": cfg.candidates,
-        "candidate_facts": [f for s in ("train", "dev", "test") for f in outcome.splits[s]],
-    }
+    # "relation" candidates: each relation's objects over all splits, as probing takes them
+    every = [f for s in ("train", "dev", "test") for f in outcome.splits[s]]
+    cand = {"candidates": candidates or CandidateSet.resolve(cfg.candidates, every)}
     full_ev = (
         evaluate_mask(
             model, tokenizer, every_test, None, batch_size=config.impl.eval_batch_size, **cand
@@ -295,7 +299,7 @@ def _load_prune_run(
 ) -> tuple[Any, Any, dict[str, Any], dict[str, list[Fact]], bool, dict[str, Any]]:
     """A prune run's model (loaded unless given), masks (checked against it), test facts
     by relation (the run's split), whether evaluation is soft, and how facts are scored
-    (``batch_size``, ``candidates``, ``candidate_facts``: keyword arguments of
+    (``batch_size`` and the resolved ``candidates``: keyword arguments of
     :func:`bertology.prune.analysis.evaluate_mask`). ``impl`` replaces the run's own."""
     from bertology.data.facts import split_by_subject
     from bertology.models.load import load_mlm
@@ -310,8 +314,7 @@ def _load_prune_run(
     test = split_by_subject(factset.facts, tr.split_ratios, tr.split_seed)["test"]
     scoring = {
         "batch_size": imp.eval_batch_size,
-        "candidates": tr.candidates,
-        "candidate_facts": factset.facts,
+        "candidates": CandidateSet.resolve(tr.candidates, factset.facts),
     }
     return model, tokenizer, masks, _by_relation(test), tr.eval_soft, scoring
 
@@ -332,7 +335,7 @@ def specialize(
     run = Path(run)
     model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
     spec = specialization_matrix(model, tokenizer, test, masks, soft, **scoring)
-    spec["candidates"] = scoring["candidates"]
+    spec["candidates"] = scoring["candidates"].spec
     spec["eval"] = "soft" if soft else "hard"
     atomic_write_json(run / "specialization.json", spec)
     (run / "figures").mkdir(exist_ok=True)

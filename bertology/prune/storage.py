@@ -45,17 +45,30 @@ def unpack_bits(packed: Tensor, shape: tuple[int, ...]) -> Tensor:
     return torch.from_numpy(bits.astype(bool)).reshape(shape)
 
 
+def mask_tensors(mask: SubnetworkMask, soft_dtype: torch.dtype | None = None) -> dict[str, Tensor]:
+    """The tensors of a mask file: the packed keep bits of every target, and σ(G) in
+    ``soft_dtype`` under ``soft/<name>`` when one is given (files: fp16; between ranks: fp32,
+    so every rank sees exactly the values its owner trained)."""
+    tensors: dict[str, Tensor] = {t.name: pack_bits(mask.keep[t.name]) for t in mask.targets}
+    if soft_dtype is not None:
+        if mask.soft is None:
+            raise InputError(f"mask for {mask.relation!r} has no soft values to store")
+        for t in mask.targets:
+            soft = mask.soft[t.name].detach().cpu().to(soft_dtype).contiguous()
+            tensors[SOFT_PREFIX + t.name] = soft
+    return tensors
+
+
 def mask_bytes(mask: SubnetworkMask, soft: bool = False) -> bytes:
     """The safetensors file of ``mask`` as bytes (``soft`` adds σ(G) in fp16)."""
     from safetensors.torch import save
 
-    tensors: dict[str, Tensor] = {t.name: pack_bits(mask.keep[t.name]) for t in mask.targets}
-    if soft:
-        if mask.soft is None:
-            raise InputError(f"mask for {mask.relation!r} has no soft values to store")
-        for t in mask.targets:
-            tensors[SOFT_PREFIX + t.name] = mask.soft[t.name].detach().cpu().half().contiguous()
-    meta = {
+    return save(mask_tensors(mask, torch.float16 if soft else None), metadata=mask_metadata(mask))
+
+
+def mask_metadata(mask: SubnetworkMask) -> dict[str, str]:
+    """The metadata of a mask file (strings, as safetensors stores them)."""
+    return {
         "format": FORMAT,
         "version": VERSION,
         "relation": mask.relation,
@@ -69,7 +82,6 @@ def mask_bytes(mask: SubnetworkMask, soft: bool = False) -> bytes:
         "targets": json.dumps([[t.name, t.layer, t.kind, list(t.shape)] for t in mask.targets]),
         "config": json.dumps(mask.config, sort_keys=True, default=str),
     }
-    return save(tensors, metadata=meta)
 
 
 def save_mask(mask: SubnetworkMask, path: str | Path, soft: bool = False) -> Path:
@@ -130,13 +142,23 @@ def load_mask(path: str | Path, model: Any = None) -> SubnetworkMask:
 
     path = Path(path)
     meta = read_metadata(path)
-    targets = [
+    if model is not None:
+        check_model(meta, model, path, mask_targets(meta))
+    return mask_from_parts(meta, load_file(str(path)))
+
+
+def mask_targets(meta: dict[str, str]) -> list[Target]:
+    """The target matrices named in a mask's metadata."""
+    return [
         Target(name, int(layer), kind, (int(shape[0]), int(shape[1])))
         for name, layer, kind, shape in json.loads(meta["targets"])
     ]
-    if model is not None:
-        check_model(meta, model, path, targets)
-    raw = load_file(str(path))
+
+
+def mask_from_parts(meta: dict[str, str], raw: dict[str, Tensor]) -> SubnetworkMask:
+    """A mask from its metadata and tensors (:func:`mask_metadata`, :func:`mask_tensors`):
+    the inverse used for files and for the ranks' exchange of trained masks."""
+    targets = mask_targets(meta)
     keep = {t.name: unpack_bits(raw[t.name], t.shape) for t in targets}
     soft = None
     if all(SOFT_PREFIX + t.name in raw for t in targets) and targets:

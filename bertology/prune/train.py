@@ -32,8 +32,8 @@ import torch.nn.functional as F
 from bertology.data.facts import Fact, split_by_subject
 from bertology.models.heads import logits_at, mask_positions
 from bertology.models.load import mask_token_id
-from bertology.probe.run import evaluate_facts
-from bertology.probe.scoring import encode_prompts, prepare_facts
+from bertology.probe.run import evaluate_prepared
+from bertology.probe.scoring import CandidateSet, PreparedFact, encode_prompts, prepare_facts
 from bertology.prune.apply import MaskedModel, frozen, masked
 from bertology.prune.config import PruneConfig, PruneImpl
 from bertology.prune.masks import (
@@ -96,21 +96,12 @@ def _dev_p1(
     tokenizer: Any,
     mm: MaskedModel,
     masks: list[torch.Tensor],
-    facts: list[Fact],
+    dev: tuple[list[PreparedFact], list[tuple[Fact, str]], set[str]],
     bs: int,
-    candidates: str = "all",
-    candidate_facts: list[Fact] | None = None,
 ) -> float:
+    """Micro P@1 on the relation's dev facts (prepared once, before the first epoch)."""
     mm.set(masks)
-    ev = evaluate_facts(
-        model,
-        tokenizer,
-        facts,
-        ks=(1,),
-        batch_size=bs,
-        candidates=candidates,
-        candidate_facts=candidate_facts,
-    )
+    ev = evaluate_prepared(model, tokenizer, *dev, ks=(1,), batch_size=bs)
     return float(ev.metrics["micro"]["p@1"])
 
 
@@ -156,6 +147,7 @@ def _train_relation(
     on_metrics: Callable[[dict[str, Any]], None] | None,
     bar_position: int,
     impl: PruneImpl,
+    candidates: CandidateSet,
 ) -> RelationTraining:
     device = next(model.parameters()).device
     mcfg = cfg.mask_config()
@@ -163,9 +155,8 @@ def _train_relation(
     examples = _examples(prepared)
     if not examples:
         return RelationTraining(relation, None, skipped=SKIP_NO_TRAIN_FACTS)
-    dev = [f for f in split["dev"]]
-    every = [f for part in split.values() for f in part]  # where "relation" candidates come from
-    dev_prepared, _ = prepare_facts(dev, tokenizer, cfg.candidates, every)
+    dev_prepared, dev_skipped = prepare_facts(split["dev"], tokenizer, candidates)
+    dev = (dev_prepared, dev_skipped, {f.relation for f in split["dev"]})
     gen = torch.Generator().manual_seed(relation_seed(cfg.seed, relation))
     scores = init_scores(mm.targets, mcfg, gen, device)  # [(out, in)] leaf tensors
     noise = gen if device.type == "cpu" else torch.Generator(device).manual_seed(gen.initial_seed())
@@ -207,14 +198,7 @@ def _train_relation(
             ) / sum(g.numel() for g in scores)
             if dev_prepared:
                 row["dev_p@1"] = _dev_p1(
-                    model,
-                    tokenizer,
-                    mm,
-                    eval_masks,
-                    dev,
-                    impl.eval_batch_size,
-                    cfg.candidates,
-                    every,
+                    model, tokenizer, mm, eval_masks, dev, impl.eval_batch_size
                 )
             mm.set(None)
         out.history.append(row)
@@ -282,12 +266,15 @@ def train_relation_masks(
     model_name: str = "",
     on_metrics: Callable[[dict[str, Any]], None] | None = None,
     impl: PruneImpl | None = None,
+    candidates: CandidateSet | None = None,
 ) -> PruneOutcome:
     """Train a mask for every relation in ``facts``; only the mask scores are optimised.
 
     ``facts`` holds all facts of all relations; they are split by subject with
     ``config.split_seed``/``split_ratios``. A relation with no single-token training facts is
     reported as skipped. ``impl`` (evaluation batch size, progress bars) changes only speed.
+    ``candidates``, the dev ranking vocabulary, is resolved from ``config.candidates`` unless
+    the caller resolved it already.
     Under ``torchrun`` (an initialised process group) relations are
     sharded across ranks and every rank returns all masks.
     """
@@ -303,6 +290,9 @@ def train_relation_masks(
         "layers": layers,
     }
     splits = split_by_subject(list(facts), config.split_ratios, config.split_seed)
+    # resolved once: a candidates file is read here; "relation" candidates are each
+    # relation's objects over all splits, as probing takes them
+    candidates = candidates or CandidateSet.resolve(config.candidates, list(facts))
     by_rel: dict[str, dict[str, list[Fact]]] = {}
     for name, fs in splits.items():
         for f in fs:
@@ -328,6 +318,7 @@ def train_relation_masks(
                     on_metrics,
                     rank,
                     impl or PruneImpl(),
+                    candidates,
                 )
     finally:
         model.train(was_training)
@@ -354,18 +345,14 @@ def _gather(
     return out
 
 
-_MASK_FIELDS = (
-    "mode", "threshold", "layers", "model_name", "model_shape_hash", "model_fingerprint", "config"
-)  # fmt: skip
-
-
 def _encode_results(results: dict[str, RelationTraining]) -> bytes:
-    """``results`` as safetensors bytes (see :func:`_gather`)."""
+    """``results`` as safetensors bytes (see :func:`_gather`): each mask in the mask-file
+    format of :mod:`bertology.prune.storage` (tensors under ``<i>/``, metadata in the JSON)."""
     import json
 
     from safetensors.torch import save
 
-    from bertology.prune.storage import pack_bits
+    from bertology.prune.storage import mask_metadata, mask_tensors
 
     tensors: dict[str, torch.Tensor] = {}
     rows = []
@@ -373,12 +360,9 @@ def _encode_results(results: dict[str, RelationTraining]) -> bytes:
         row = {k: v for k, v in asdict(replace(r, mask=None)).items() if k != "mask"}
         m = r.mask
         if m is not None:
-            row["mask"] = {k: getattr(m, k) for k in _MASK_FIELDS}
-            row["mask"]["soft"] = m.soft is not None
-            for name, keep in m.keep.items():
-                tensors[f"{i}/keep/{name}"] = pack_bits(keep)
-            for name, soft in (m.soft or {}).items():
-                tensors[f"{i}/soft/{name}"] = soft.detach().float().cpu().contiguous()
+            row["mask"] = mask_metadata(m)
+            soft = torch.float32 if m.soft is not None else None
+            tensors.update({f"{i}/{k}": v for k, v in mask_tensors(m, soft).items()})
         rows.append(row)
     text = json.dumps(rows, default=str).encode()
     tensors["results.json"] = torch.frombuffer(bytearray(text), dtype=torch.uint8)
@@ -386,12 +370,12 @@ def _encode_results(results: dict[str, RelationTraining]) -> bytes:
 
 
 def _decode_results(blob: bytes, targets: list[Target]) -> dict[str, RelationTraining]:
-    """Inverse of :func:`_encode_results`, on the given mask targets."""
+    """Inverse of :func:`_encode_results`; the masks' targets must be ``targets``."""
     import json
 
     from safetensors.torch import load
 
-    from bertology.prune.storage import unpack_bits
+    from bertology.prune.storage import mask_from_parts
 
     raw = load(blob)
     rows = json.loads(raw.pop("results.json").numpy().tobytes())
@@ -400,14 +384,10 @@ def _decode_results(blob: bytes, targets: list[Target]) -> dict[str, RelationTra
         meta = row.pop("mask", None)
         mask = None
         if meta is not None:
-            soft = meta.pop("soft")
-            meta["layers"] = tuple(meta["layers"])
-            mask = SubnetworkMask(
-                relation=row["relation"],
-                targets=list(targets),
-                keep={t.name: unpack_bits(raw[f"{i}/keep/{t.name}"], t.shape) for t in targets},
-                soft={t.name: raw[f"{i}/soft/{t.name}"] for t in targets} if soft else None,
-                **meta,
-            )
+            prefix = f"{i}/"
+            parts = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
+            mask = mask_from_parts(meta, parts)
+            if [t.name for t in mask.targets] != [t.name for t in targets]:
+                raise RuntimeError(f"rank results for {row['relation']!r} have other mask targets")
         out[row["relation"]] = RelationTraining(mask=mask, **row)
     return out
