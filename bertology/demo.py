@@ -20,11 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
+from bertology.console import console
 from bertology.io import atomic_write_text
-
-console = Console(stderr=True)
 
 
 @dataclass

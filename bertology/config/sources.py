@@ -3,7 +3,6 @@ deep merges, and keys that moved (read in their new place, with a warning)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -132,7 +131,9 @@ def dotted_keys(nested: Mapping[str, Any], prefix: str = "") -> list[str]:
 
 def warn(message: str) -> None:
     """A warning on stderr (the CLI's channel for progress and warnings; results go to files)."""
-    print(f"bertology: warning: {message}", file=sys.stderr)
+    from bertology.console import warn as _warn  # rich: imported when there is a warning
+
+    _warn(message)
 
 
 def apply_moved(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bertology.console import say
 from bertology.errors import InputError
 from bertology.io import atomic_write_text
 
@@ -353,7 +354,7 @@ def parse_text_file(
         sents = list(it)
     elapsed = max(time.perf_counter() - start, 1e-9)
     if progress:
-        print(
+        say(
             f"parsed {len(sents)} sentences with {nlp.meta.get('name', 'spaCy')} in "
             f"{elapsed:.1f}s ({len(sents) / elapsed:.1f} sentences/s)"
         )

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
+from bertology.console import console
 from bertology.data.facts import Fact, FactSet, read_facts, split_by_subject
 from bertology.errors import InputError
 from bertology.probe.config import ProbeConfig
@@ -21,8 +20,6 @@ from bertology.probe.scoring import (
     prepare_facts,
     score_facts,
 )
-
-console = Console(stderr=True)
 
 
 @dataclass

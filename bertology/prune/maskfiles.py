@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from bertology.console import console
+from bertology.console import table as show_table
 from bertology.errors import InputError
 from bertology.prune.masks import SubnetworkMask
-
-console = Console(stderr=True)
 
 
 def print_relation_matrix(
@@ -28,7 +27,7 @@ def print_relation_matrix(
     # wide enough never to truncate names or numbers, also when stderr is not a terminal
     name = max([len(corner), *(len(r) for r in relations)])
     need = name + 4 + sum(max(len(r), 5) + 3 for r in relations)
-    Console(stderr=True, width=max(console.width, need)).print(table)
+    show_table(table, need)
 
 
 def relation_heatmap(

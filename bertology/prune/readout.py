@@ -38,7 +38,7 @@ GROUPS = ("subject", "mask", "special", "template")
 
 
 @dataclass
-class MaskReadout:
+class MaskTokenReadout:
     """What the model does at [MASK] for each fact, in the order of ``facts``."""
 
     facts: list[Fact]
@@ -78,7 +78,7 @@ def token_groups(
 
 def read_mask_token(
     model: Any, tokenizer: Any, facts: Sequence[Fact], batch_size: int = 64
-) -> MaskReadout:
+) -> MaskTokenReadout:
     """Attention shares and final hidden state at [MASK] for each fact's first prompt."""
     from bertology.models.attention import eager_attention
 
@@ -131,10 +131,10 @@ def read_mask_token(
             onehot[group < 0] = 0.0
             shares.append(torch.einsum("blt,btg->blg", attn, onehot))
             hidden.append(out.last_hidden_state[rows, cols].float().cpu())
-    return MaskReadout(facts, torch.cat(shares), torch.tensor(found), torch.cat(hidden))
+    return MaskTokenReadout(facts, torch.cat(shares), torch.tensor(found), torch.cat(hidden))
 
 
-def attention_summary(readout: MaskReadout) -> dict[str, Any]:
+def attention_summary(readout: MaskTokenReadout) -> dict[str, Any]:
     """Mean share per group and layer (``{group: [L floats]}``) and the facts counted.
 
     ``subject`` is averaged over the prompts where the subject was found; NaN if none.
@@ -194,7 +194,7 @@ def inspect_masks(
     for r in rels:
         with applied(model, masks[r], soft=soft):
             subs.append(read_mask_token(model, tokenizer, test[r], batch_size))
-    sub = MaskReadout(
+    sub = MaskTokenReadout(
         facts,
         torch.cat([s.shares for s in subs]),
         torch.cat([s.subject_found for s in subs]),
@@ -204,7 +204,7 @@ def inspect_masks(
     start = 0
     for r, s in zip(rels, subs, strict=True):
         n = len(s.facts)
-        part = MaskReadout(
+        part = MaskTokenReadout(
             full.facts[start : start + n],
             full.shares[start : start + n],
             full.subject_found[start : start + n],

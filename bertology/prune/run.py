@@ -13,15 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
+from bertology.console import console
 from bertology.data.facts import Fact, read_facts
 from bertology.errors import InputError
 from bertology.probe.scoring import CandidateSet
 from bertology.prune.config import PruneImpl, PruneRunConfig, load_run_config
 from bertology.prune.train import PruneOutcome, train_relation_masks
-
-console = Console(stderr=True)
 
 
 def mask_filename(relation: str) -> str:

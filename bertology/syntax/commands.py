@@ -10,6 +10,8 @@ from typing import Any
 import typer
 
 from bertology.cli_config import Flag, config_command, option
+from bertology.console import say
+from bertology.console import table as show_table
 from bertology.syntax.config import MOVED, ParseConfig, UASConfig
 
 UAS_FLAGS = [
@@ -38,7 +40,7 @@ def _uas(cfg: UASConfig, out: Path) -> Any:
 
     results = run_uas(cfg, out)
     _print_summary(results)
-    typer.echo(f"wrote {out}/results.json and {out}/report.html")
+    say(f"wrote {out}/results.json and {out}/report.html")
     return results
 
 
@@ -49,7 +51,7 @@ def _parse(cfg: ParseConfig, text: Path, out: Path) -> Any:
         text, cfg.spacy_model, cfg.max_sentences, cfg.impl.batch_size, progress=cfg.impl.progress
     )
     write_conllu(sents, out)
-    typer.echo(f"wrote {len(sents)} sentences to {out}")
+    say(f"wrote {len(sents)} sentences to {out}")
     return sents
 
 
@@ -92,7 +94,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_summary(results: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"UAS ({results['n_sentences']} sentences, {results['n_words']} words)")
@@ -115,4 +116,4 @@ def _print_summary(results: dict) -> None:
             r["best_offset"],
             f"{r['offset_uas']:.3f}",
         )
-    Console().print(table)
+    show_table(table)

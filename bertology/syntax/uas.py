@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from bertology.console import say
 from bertology.data.dependency import PUNCT_DEPRELS, ROOT_DEPRELS, DependencySentence
 from bertology.errors import InputError, unknown_name_error
 from bertology.models.attention import eager_attention
@@ -337,7 +338,7 @@ def compute_uas(
     elapsed = time.perf_counter() - start
     assert counter is not None
     if progress:
-        print(
+        say(
             f"UAS: {counter.n_sentences} sentences ({n_tokens} tokens) in {elapsed:.1f}s: "
             f"{counter.n_sentences / elapsed:.1f} sentences/s, {n_tokens / elapsed:.0f} tokens/s"
             + (f"; skipped {skipped_long} longer than {limit} tokens" if skipped_long else "")

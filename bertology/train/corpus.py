@@ -48,7 +48,7 @@ def iter_trees(path: str | Path) -> Iterator[tuple[list[str], list[int]]]:
 
 
 @dataclass
-class Sentence:
+class CorpusSentence:
     """One training sentence, with its gold tree when there is one."""
 
     text: str
@@ -133,7 +133,7 @@ def word_spans(text: str, forms: list[str], where: str, line: int) -> list[tuple
 
 def iter_sentences(
     paths: list[str], trees: list[str] | None, text_column: str = "text", limit: int | None = None
-) -> Iterator[Sentence]:
+) -> Iterator[CorpusSentence]:
     """Training sentences, each with its gold tree when ``trees`` (one file per text) are given."""
     n = 0
     if not trees:
@@ -141,7 +141,7 @@ def iter_sentences(
             if limit is not None and n >= limit:
                 return
             n += 1
-            yield Sentence(text=text, source=src, line=line)
+            yield CorpusSentence(text=text, source=src, line=line)
         return
     for text_path, tree_path in zip(paths, trees, strict=True):
         tree_iter = iter_trees(tree_path)
@@ -158,7 +158,9 @@ def iter_sentences(
                 )
             forms, heads = tree
             n += 1
-            yield Sentence(text, src, line, heads=heads, spans=word_spans(text, forms, src, line))
+            yield CorpusSentence(
+                text, src, line, heads=heads, spans=word_spans(text, forms, src, line)
+            )
         if next(tree_iter, None) is not None:
             raise InputError(f"has more trees than {text_path} has sentences", tree_path)
 
@@ -191,7 +193,7 @@ class TokenizedSentence:
 
 
 def align_sentence(
-    ids: list[int], offsets: list[tuple[int, int]], text: str, sent: Sentence
+    ids: list[int], offsets: list[tuple[int, int]], text: str, sent: CorpusSentence
 ) -> TokenizedSentence:
     """Map tokens to words by character offsets and the tree's edges to token positions.
 

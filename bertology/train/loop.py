@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import Any
 
 import torch
 
+from bertology.console import say
 from bertology.distributed import DistContext, init_distributed
 from bertology.errors import BertologyError, InputError
 from bertology.io import atomic_write_jsonl, read_jsonl
@@ -128,7 +128,7 @@ class Trainer:
 
     def log(self, msg: str) -> None:
         if self.dist.is_main:
-            print(f"[pretrain] {msg}", file=sys.stderr, flush=True)
+            say(f"[pretrain] {msg}")
 
     # --- set-up -------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from torch import Tensor
 
 from bertology.errors import InputError
 from bertology.io import atomic_directory, atomic_write_json
-from bertology.train.corpus import Sentence, file_identity
+from bertology.train.corpus import CorpusSentence, file_identity
 from bertology.train.packing import PackStats, pack_sentences
 
 CACHE_VERSION = 1
@@ -120,7 +120,7 @@ def _memmap(path: Path, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 def build_or_load(
     spec: DataSpec,
-    sentences: Iterable[Sentence] | None,
+    sentences: Iterable[CorpusSentence] | None,
     tokenizer: Any,
     cache_dir: str | Path,
     what: str = "training",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bertology.errors import InputError
-from bertology.train.corpus import Sentence, TokenizedSentence, align_sentence
+from bertology.train.corpus import CorpusSentence, TokenizedSentence, align_sentence
 
 
 @dataclass
@@ -158,7 +158,7 @@ def special_ids(tokenizer: Any) -> tuple[int, int, int]:
 
 
 def pack_sentences(
-    sentences: Iterable[Sentence],
+    sentences: Iterable[CorpusSentence],
     tokenizer: Any,
     seq_len: int,
     packing: str,
@@ -171,9 +171,9 @@ def pack_sentences(
     writer = _RowWriter(out_dir, seq_len)
     packer_cls = _SentencePacker if packing == "sentences" else _StreamPacker
     packer = packer_cls(writer, cls_id, sep_id, pad_id, stats)
-    buf: list[Sentence] = []
+    buf: list[CorpusSentence] = []
 
-    def run(batch: list[Sentence]) -> None:
+    def run(batch: list[CorpusSentence]) -> None:
         enc = tokenizer(
             [s.text for s in batch],
             add_special_tokens=False,

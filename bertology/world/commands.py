@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from bertology.cli_config import Flag, config_command, option
+from bertology.console import say
 from bertology.world.config import WorldCommandConfig
 
 
@@ -17,11 +18,11 @@ def _run(cfg: WorldCommandConfig, out: Path) -> Any:
     from bertology.world import generate_world
 
     start = time.perf_counter()
-    log = (lambda line: typer.echo(line, err=True)) if cfg.impl.progress else None
+    log = say if cfg.impl.progress else None
     stats = generate_world(out, cfg.world(), progress=log)
     seconds = time.perf_counter() - start
     train, kb = stats["corpus"]["train"], stats["knowledge"]
-    typer.echo(
+    say(
         f"world: {train['tokens']:,} tokens, {train['sentences']:,} sentences, "
         f"vocabulary {stats['vocabulary']['size']:,}, {kb['facts']:,} facts over "
         f"{kb['relations']} relations, {sum(stats['minimal_pairs'].values()):,} minimal pairs "

@@ -25,7 +25,7 @@ from bertology.world.trees import Sentence
 
 
 @dataclass(frozen=True)
-class Fact:
+class KBFact:
     """⟨subject, relation, object⟩ with the subject's category and its share of mentions."""
 
     subject: str
@@ -38,10 +38,10 @@ class Fact:
 @dataclass
 class KnowledgeBase:
     entities: list[str]
-    facts: list[Fact]
+    facts: list[KBFact]
     relations: dict[str, RelationTemplates]
 
-    def fact_sentence(self, fact: Fact, template: int, lexicon: Lexicon) -> Sentence:
+    def fact_sentence(self, fact: KBFact, template: int, lexicon: Lexicon) -> Sentence:
         """``fact`` stated through corpus template number ``template`` of its relation."""
         rel = self.relations[fact.relation]
         subject = lexicon.nouns[fact.subject][0]
@@ -77,7 +77,7 @@ def build_knowledge_base(config: WorldConfig, lexicon: Lexicon) -> KnowledgeBase
     ranks = list(range(1, len(triples) + 1))
     rng.shuffle(ranks)
     facts = [
-        Fact(s, r, o, c, (rank + config.fact_zipf_offset) ** -config.fact_zipf_exponent)
+        KBFact(s, r, o, c, (rank + config.fact_zipf_offset) ** -config.fact_zipf_exponent)
         for (s, r, o, c), rank in zip(triples, ranks, strict=True)
     ]
     return KnowledgeBase(entities, facts, relations)

@@ -150,7 +150,7 @@ def test_progress_tokens_and_elapsed_time_are_reported_right(
         syn_bert, wp_tok, many, batch_size=2, max_length=limit, progress=True, log=rows.append
     )
     wall = time.perf_counter() - t0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # progress and summaries go to stderr
     match = re.search(r"UAS: (\d+) sentences \((\d+) tokens\)", out)
     assert match and (int(match[1]), int(match[2])) == (len(kept), sum(kept))
     assert f"skipped {len(many) - len(kept)} longer than {limit} tokens" in out
@@ -166,7 +166,8 @@ def test_progress_tokens_and_elapsed_time_are_reported_right(
 
     FakeProgress.made.clear()
     compute_uas(syn_bert, wp_tok, many[:2], progress=False)
-    assert FakeProgress.made == [] and capsys.readouterr().out == ""
+    quiet = capsys.readouterr()
+    assert FakeProgress.made == [] and quiet.out == "" and quiet.err == ""
 
 
 def test_batch_may_fill_the_attention_budget_exactly() -> None:
