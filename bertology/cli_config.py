@@ -24,6 +24,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -199,3 +200,8 @@ def argument(name: str, *, annotation: Any, default: Any = ..., **kw: Any) -> in
         default=typer.Argument(default, **kw),
         annotation=annotation,
     )
+
+
+def out_option(help: str, default: Any = ...) -> inspect.Parameter:  # noqa: A002 - typer's word
+    """The ``--out/-o`` option every command writing a run directory or a file has."""
+    return option("out", "--out", "-o", annotation=Path, default=default, help=help)

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bertology.cli_config import Flag, config_command, option
+from bertology.cli_config import Flag, config_command, out_option
 from bertology.demo import DemoConfig
 
 FLAGS = [
@@ -37,15 +37,6 @@ def register(app: typer.Typer) -> None:
         config=DemoConfig,
         flags=FLAGS,
         run=_run,
-        params=[
-            option(
-                "out",
-                "--out",
-                "-o",
-                annotation=Path,
-                default=Path("runs/demo"),
-                help="Directory for every stage's run.",
-            )
-        ],
+        params=[out_option("Directory for every stage's run.", default=Path("runs/demo"))],
         help="Run the offline pipeline: world -> pretrain -> probe -> uas -> prune.",
     )

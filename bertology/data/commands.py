@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from bertology.cli_config import Flag, config_command, option
+from bertology.cli_config import Flag, config_command, out_option
 
 data_app = typer.Typer(help="Build fact sets and other inputs.", no_args_is_help=True)
 
@@ -44,16 +44,7 @@ config_command(
         Flag("seed", "--seed"),
     ],
     run=_wordnet,
-    params=[
-        option(
-            "out",
-            "--out",
-            "-o",
-            annotation=Path,
-            default=...,
-            help="Directory for facts.jsonl and relations.jsonl.",
-        )
-    ],
+    params=[out_option("Directory for facts.jsonl and relations.jsonl.")],
     help="Facts for IsA, PartOf, HasA, MadeOf and MemberOf from WordNet, with templates.",
 )
 

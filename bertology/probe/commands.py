@@ -7,14 +7,18 @@ from typing import Any
 
 import typer
 
-from bertology.cli_config import Flag, config_command, option
+from bertology.cli_config import Flag, config_command, out_option
 from bertology.probe.config import MOVED, ProbeConfig
 
-FLAGS = [
+# The model and the facts: the same keys in probe's and prune's configs.
+INPUT_FLAGS = [
     Flag("model", "--model", "-m", help="HF hub name or local model directory."),
     Flag("facts", "--facts", "-f", help="Facts JSONL (canonical or LAMA)."),
     Flag("relations_file", "--relations-file", "-r", help="Relation templates JSONL."),
     Flag("relations", "--relation", help="Only these relations."),
+]
+FLAGS = [
+    *INPUT_FLAGS,
     Flag("k", "--k", help="P@k for each k."),
     Flag("candidates", "--candidates", help="all | relation | FILE (one word per line)."),
     Flag("split", "--split", help="Split by subject."),
@@ -40,10 +44,6 @@ def register(app: typer.Typer) -> None:
         flags=FLAGS,
         moved=MOVED,
         run=_run,
-        params=[
-            option(
-                "out", "--out", "-o", annotation=Path, default=..., help="Run directory to write."
-            )
-        ],
+        params=[out_option("Run directory to write.")],
         help="Rank the vocabulary at the mask for every fact: P@k and MRR per relation.",
     )

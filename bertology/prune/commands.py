@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 import typer
 
-from bertology.cli_config import Flag, argument, config_command, option
+from bertology.cli_config import Flag, argument, config_command, option, out_option
+from bertology.probe.commands import INPUT_FLAGS
 from bertology.prune.config import MOVED, FollowUpConfig, PruneImpl, PruneRunConfig
 
 
@@ -92,9 +93,7 @@ config_command(
     run=_combine,
     params=[
         argument("masks", annotation=list[Path], help="Mask files to combine."),
-        option(
-            "out", "--out", "-o", annotation=Path, default=..., help="Combined mask file to write."
-        ),
+        out_option("Combined mask file to write."),
         option(
             "run",
             "--run",
@@ -129,24 +128,14 @@ config_command(
             default=...,
             help="One mask file (RUN/masks/R.safetensors).",
         ),
-        option(
-            "out",
-            "--out",
-            "-o",
-            annotation=Path,
-            default=...,
-            help="Hugging Face model directory to write.",
-        ),
+        out_option("Hugging Face model directory to write."),
     ],
     help="Write the subnetwork as an ordinary HF model directory with pruned weights zeroed.",
 )
 
 
 PRUNE_FLAGS = [
-    Flag("model", "--model", "-m", help="HF hub name or local model directory."),
-    Flag("facts", "--facts", "-f", help="Facts JSONL (canonical or LAMA)."),
-    Flag("relations_file", "--relations-file", "-r"),
-    Flag("relations", "--relation", help="Only these relations."),
+    *INPUT_FLAGS,
     Flag("train.mode", "--mode"),
     Flag("train.layers", "--layers", help="LB-LT (inclusive), L, or all."),
     Flag("train.init_sparsity", "--init-sparsity"),
@@ -214,11 +203,7 @@ def register(app: typer.Typer) -> None:
         flags=PRUNE_FLAGS,
         moved=MOVED,
         run=_prune,
-        params=[
-            option(
-                "out", "--out", "-o", annotation=Path, default=..., help="Run directory to write."
-            )
-        ],
+        params=[out_option("Run directory to write.")],
         help="Train a relation-specific subnetwork (LAMP) per relation; compare with controls.",
     )
     config_command(

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from bertology.cli_config import Flag, config_command, option
+from bertology.cli_config import Flag, config_command, option, out_option
 from bertology.console import say
 from bertology.console import table as show_table
 from bertology.syntax.config import MOVED, ParseConfig, UASConfig
@@ -64,11 +64,7 @@ def register(app: typer.Typer) -> None:
         flags=UAS_FLAGS,
         moved=MOVED,
         run=_uas,
-        params=[
-            option(
-                "out", "--out", "-o", annotation=Path, default=..., help="Run directory to write."
-            )
-        ],
+        params=[out_option("Run directory to write.")],
         help="Head-wise UAS: which attention heads point words at their syntactic parents.",
     )
     config_command(
@@ -85,9 +81,7 @@ def register(app: typer.Typer) -> None:
                 default=...,
                 help="Raw text, one or more sentences a line.",
             ),
-            option(
-                "out", "--out", "-o", annotation=Path, default=..., help="CoNLL-U file to write."
-            ),
+            out_option("CoNLL-U file to write."),
         ],
         help="Parse raw text with spaCy and cache the trees as CoNLL-U.",
     )

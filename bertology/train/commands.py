@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bertology.cli_config import Flag, config_command, option
+from bertology.cli_config import Flag, config_command, option, out_option
 from bertology.train.config import MOVED, PretrainConfig
 
 FLAGS = [
@@ -46,14 +46,7 @@ def register(app: typer.Typer) -> None:
         run=_run,
         prepare=_prepare,
         params=[
-            option(
-                "out",
-                "--out",
-                "-o",
-                annotation=Path,
-                default=Path("runs/pretrain"),
-                help="Run directory.",
-            ),
+            out_option("Run directory.", default=Path("runs/pretrain")),
             option(
                 "resume",
                 "--resume",

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bertology.cli_config import Flag, config_command, option
+from bertology.cli_config import Flag, config_command, out_option
 from bertology.console import say
 from bertology.world.config import WorldCommandConfig
 
@@ -41,15 +41,6 @@ def register(app: typer.Typer) -> None:
             Flag("tokens", "--tokens", help="Training-corpus size in tokens."),
         ],
         run=_run,
-        params=[
-            option(
-                "out",
-                "--out",
-                "-o",
-                annotation=Path,
-                default=...,
-                help="Directory to write (new, empty, or an earlier world).",
-            )
-        ],
+        params=[out_option("Directory to write (new, empty, or an earlier world).")],
         help="Generate the synthetic world: corpus with gold trees, facts, probes, minimal pairs.",
     )
