@@ -49,7 +49,7 @@ def main() -> None:
     except typer.Abort:
         sys.exit(1)
     except Exception as e:  # click usage errors
-        import click
+        import click  # only on a usage error
 
         if isinstance(e, click.ClickException):
             e.show()

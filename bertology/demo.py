@@ -15,42 +15,24 @@ Each stage writes its own run directory under ``OUT``; ``OUT/index.html`` links 
 from __future__ import annotations
 
 import html
+import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bertology.console import console
-from bertology.io import atomic_write_text
-
-
-@dataclass
-class DemoImpl:
-    """Speed only: where every stage runs."""
-
-    device: str = "auto"
-
-
-@dataclass
-class DemoConfig:
-    """Sizes of the demo. The defaults take 15-20 minutes on a 2-core CPU.
-
-    ``fact_fraction`` is the share of corpus sentences that state a fact. At the world's
-    default (0.2) world-tiny learns syntax but, within a few thousand steps, no facts: its
-    predictions ignore the subject. At 0.6 it starts using the subject after ~2000 steps
-    (held-out-template probe P@1 0.33 after 4000 steps on a 2M-token world; 0.08 after
-    3000 steps on a 1M-token world), so the demo's probe and prune stages have knowledge
-    to find.
-    """
-
-    tokens: int = 2_000_000
-    steps: int = 4000
-    seed: int = 0
-    fact_fraction: float = 0.6
-    prune_relations: int = 4
-    prune_epochs: int = 20
-    skip_prune: bool = False
-    impl: DemoImpl = field(default_factory=DemoImpl)
+from bertology.data.facts import read_facts
+from bertology.demo_config import DemoConfig
+from bertology.io import atomic_write_json, atomic_write_text
+from bertology.models.load import load_mlm
+from bertology.probe.config import ProbeConfig, ProbeImpl
+from bertology.probe.run import probe
+from bertology.prune.config import PruneConfig, PruneImpl, PruneRunConfig
+from bertology.prune.run import inspect_run, prune, specialize
+from bertology.syntax.config import UASConfig, UASImpl
+from bertology.syntax.run import run_uas
+from bertology.train import load_config, pretrain
+from bertology.world import WorldConfig, generate_world
 
 
 def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
@@ -60,8 +42,6 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {}
     t0 = time.perf_counter()
-
-    from bertology.world import WorldConfig, generate_world
 
     console.rule("[bold]1/5 world")
     world = out / "world"
@@ -79,8 +59,6 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
     }
 
     console.rule("[bold]2/5 pretrain")
-    from bertology.train import load_config, pretrain
-
     pcfg = load_config(
         "world-tiny",
         [
@@ -102,9 +80,6 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
     }
 
     console.rule("[bold]3/5 probe")
-    from bertology.probe.config import ProbeConfig, ProbeImpl
-    from bertology.probe.run import probe
-
     res = probe(
         ProbeConfig(
             model=str(model_dir),
@@ -118,9 +93,6 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
     summary["probe"] = {"macro": res["macro"], "micro": res["micro"]}
 
     console.rule("[bold]4/5 uas")
-    from bertology.syntax.config import UASConfig, UASImpl
-    from bertology.syntax.run import run_uas
-
     ucfg = UASConfig(
         model=str(model_dir),
         conllu=str(world / "trees.conllu"),
@@ -137,8 +109,6 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
         summary["prune"] = _prune_stage(model_dir, world, out / "prune", cfg)
 
     summary["seconds"] = round(time.perf_counter() - t0, 1)
-    from bertology.io import atomic_write_json
-
     atomic_write_json(out / "summary.json", summary)
     _write_index(out, summary)
     console.print(
@@ -148,11 +118,6 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
 
 
 def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> dict[str, Any]:
-    from bertology.data.facts import read_facts
-    from bertology.models.load import load_mlm
-    from bertology.prune.config import PruneConfig, PruneImpl, PruneRunConfig
-    from bertology.prune.run import inspect_run, prune, specialize
-
     # loaded once for prune, specialize and inspect, as PruneRunConfig's defaults load it
     model, tok = load_mlm(model_dir, cfg.impl.device, attn="sdpa")
     names = read_facts(world / "facts.jsonl", world / "relations.jsonl").relation_names[
@@ -203,8 +168,6 @@ def _write_index(out: Path, summary: dict[str, Any]) -> None:
         for name in ("pretrain", "probe", "uas", "prune")
         if (out / name / "report.html").exists()
     )
-    import json
-
     body = html.escape(json.dumps(summary, indent=1, default=str))
     atomic_write_text(
         out / "index.html",

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from bertology.cli_config import Flag, config_command, out_option
-from bertology.demo import DemoConfig
+from bertology.demo_config import DemoConfig
 
 FLAGS = [
     Flag("tokens", "--tokens", help="Size of the world's training corpus."),
@@ -25,7 +25,7 @@ FLAGS = [
 
 
 def _run(cfg: DemoConfig, out: Path) -> Any:
-    from bertology.demo import demo
+    from bertology.demo import demo  # torch: not at CLI start-up
 
     return demo(out, cfg)
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from bertology.models import resolve_device
+
 
 @dataclass
 class DistContext:
@@ -82,8 +84,6 @@ def init_distributed(device: str = "auto") -> DistContext:
     The backend is NCCL when the job runs on CUDA, gloo otherwise. ``device="auto"`` picks
     ``cuda:LOCAL_RANK`` when CUDA is there.
     """
-    from bertology.models import resolve_device
-
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local = int(os.environ.get("LOCAL_RANK", "0"))

@@ -25,10 +25,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import torch
 import yaml
 
+import bertology
 from bertology.config import to_dict
 from bertology.io import JsonlAppender, atomic_write_json, atomic_write_text
+from bertology.report.html import write_report
 
 RESULTS_SCHEMA = 1
 
@@ -71,10 +74,6 @@ def git_revision() -> str | None:
 
 def environment_info(device: str | None = None) -> dict[str, Any]:
     """Versions, device and git revision, for ``env.json``."""
-    import torch
-
-    import bertology
-
     info: dict[str, Any] = {
         "bertology": bertology.__version__,
         "python": sys.version.split()[0],
@@ -145,8 +144,6 @@ class RunDir:
         if self._metrics is not None:
             self._metrics.close()
             self._metrics = None
-        from bertology.report.html import write_report
-
         return write_report(self.path, title=title or f"bertology {self.command}")
 
 

@@ -101,3 +101,20 @@ def test_bertology_has_no_import_cycle():
     cycle = find_cycle(import_graph())
     if cycle is not None:
         pytest.fail("import cycle: " + " -> ".join(cycle))
+
+
+def test_every_function_local_import_says_why():
+    """A function-local import is kept only for a reason (CLI start-up, a heavy optional
+    dependency), which a comment on the statement gives."""
+    bare = []
+    for p in sorted(ROOT.rglob("*.py")):
+        lines = p.read_text().splitlines()
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    text = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+                    if "#" not in text:
+                        bare.append(f"{p.relative_to(ROOT.parent)}:{node.lineno}")
+    assert not bare, "function-local imports without a reason: " + ", ".join(bare)

@@ -24,7 +24,7 @@ class WordNetConfig:
 
 
 def _wordnet(cfg: WordNetConfig, out: Path) -> Any:
-    from bertology.data.wordnet import wordnet_facts
+    from bertology.data.wordnet import wordnet_facts  # torch: not at CLI start-up
 
     return wordnet_facts(
         out,

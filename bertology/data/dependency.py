@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import conllu
+from rich.progress import Progress
+
 from bertology.console import say
 from bertology.errors import InputError
 from bertology.io import atomic_write_text
@@ -108,8 +111,6 @@ def _block_to_sentence(
     lines: list[tuple[int, str]], path: Path, word_lines: list[int]
 ) -> DependencySentence:
     """Parse one validated block with ``conllu`` and keep its syntactic words."""
-    import conllu
-
     text = "\n".join(line for _, line in lines) + "\n\n"
     try:
         (tokenlist,) = conllu.parse(text)
@@ -223,7 +224,7 @@ def load_spacy(name: str | None = None) -> Any:
     neither, and they cost time.
     """
     try:
-        import spacy
+        import spacy  # spaCy: only when parsing
     except ImportError:
         raise InputError(
             'parsing raw text needs spaCy: pip install "spacy>=3.7.5,<3.9" '
@@ -343,8 +344,6 @@ def parse_text_file(
     )
     total = max_sentences if max_sentences is not None else None
     if progress:
-        from rich.progress import Progress
-
         with Progress(transient=True) as bar:
             task = bar.add_task(f"parsing {Path(path).name}", total=total)
             for s in it:

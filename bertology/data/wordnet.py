@@ -117,7 +117,7 @@ def _stage(src: Path) -> Path:
             os.replace(tmp, target)  # also replaces a stale symlink
     if not (dest / "lexnames").exists():
         (dest / "lexnames").write_text(lexnames_text())
-    import nltk
+    import nltk  # nltk: only when reading WordNet
 
     if str(root) not in nltk.data.path:  # nltk only opens readers under its data path
         nltk.data.path.append(str(root))
@@ -127,7 +127,7 @@ def _stage(src: Path) -> Path:
 def open_wordnet(wordnet_dir: str | Path | None = None) -> Any:
     """An nltk WordNet reader: from ``wordnet_dir``, nltk's data path, or Debian's package."""
     warnings.filterwarnings("ignore", message="The multilingual functions")
-    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader  # nltk: only when reading WordNet
 
     if wordnet_dir is not None:
         src = Path(wordnet_dir)
@@ -138,7 +138,7 @@ def open_wordnet(wordnet_dir: str | Path | None = None) -> Any:
         root = _stage(src)
         return WordNetCorpusReader(str(root / "corpora" / "wordnet"), None)
     try:
-        from nltk.corpus import wordnet
+        from nltk.corpus import wordnet  # nltk: only when reading WordNet
 
         wordnet.ensure_loaded()
         return wordnet

@@ -32,7 +32,12 @@ class SmallMLMConfig:
 
 
 def _hf_config(cfg: SmallMLMConfig, tokenizer: Any | None) -> Any:
-    from transformers import AlbertConfig, BertConfig, DistilBertConfig, RobertaConfig
+    from transformers import (  # transformers: slow to import, only on this path
+        AlbertConfig,
+        BertConfig,
+        DistilBertConfig,
+        RobertaConfig,
+    )  # transformers: slow to import, only on this path
 
     vocab = len(tokenizer) if tokenizer is not None else cfg.vocab_size
     inter = cfg.intermediate or 4 * cfg.hidden
@@ -100,7 +105,7 @@ def _hf_config(cfg: SmallMLMConfig, tokenizer: Any | None) -> Any:
 
 def build_mlm(cfg: SmallMLMConfig, tokenizer: Any | None = None, attn: str = "eager") -> Any:
     """A randomly initialised ``*ForMaskedLM`` (seeded, in eval mode)."""
-    from transformers import AutoModelForMaskedLM
+    from transformers import AutoModelForMaskedLM  # transformers: slow to import, only on this path
 
     hf_cfg = _hf_config(cfg, tokenizer)
     hf_cfg._attn_implementation = attn

@@ -55,7 +55,9 @@ def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
 @contextlib.contextmanager
 def quiet_transformers() -> Iterator[None]:
     """No progress bars or info logs from transformers inside the block (loading, saving)."""
-    from transformers.utils import logging as hf_logging
+    from transformers.utils import (
+        logging as hf_logging,  # transformers: slow to import, only on this path
+    )  # transformers: slow to import, only on this path
 
     old = hf_logging.get_verbosity()
     bars = hf_logging.is_progress_bar_enabled()
@@ -83,7 +85,10 @@ def load_mlm(
     such as a sentence-transformers model) is refused: its predictions would come from a
     randomly initialised head.
     """
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+    from transformers import (  # transformers: slow to import, only on this path
+        AutoModelForMaskedLM,
+        AutoTokenizer,
+    )  # transformers: slow to import, only on this path
 
     if attn not in ("eager", "sdpa"):
         raise InputError(f"unknown attention implementation {attn!r}; known: eager, sdpa")
@@ -142,7 +147,12 @@ def load_encoder(
     attention). A masked-LM checkpoint loads as its ``*ForMaskedLM`` class, so the same
     weights are analysed that probing uses.
     """
-    from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
+    from transformers import (  # transformers: slow to import, only on this path
+        AutoConfig,
+        AutoModel,
+        AutoModelForMaskedLM,
+        AutoTokenizer,
+    )  # transformers: slow to import, only on this path
 
     src = str(name_or_path)
     if Path(src).exists() and not (Path(src) / "config.json").exists():

@@ -194,8 +194,17 @@ def train_wordpiece_tokenizer(
     merged pieces. ``vocab_size`` caps the whole vocabulary (specials included) but never
     drops alphabet symbols; a pair seen fewer than ``min_frequency`` times is not merged.
     """
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import (  # tokenizers: only when training a tokenizer
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )  # tokenizers: only when training a tokenizer
+    from transformers import (
+        PreTrainedTokenizerFast,  # transformers: slow to import, only on this path
+    )  # transformers: slow to import, only on this path
 
     normalizer = normalizers.BertNormalizer(lowercase=lowercase)
     pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -246,8 +255,17 @@ def train_bpe_tokenizer(
     tokens. ``vocab_size`` caps the whole vocabulary (specials included); a pair seen fewer
     than ``min_frequency`` times is not merged.
     """
-    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import (  # tokenizers: only when training a tokenizer
+        AddedToken,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+    )  # tokenizers: only when training a tokenizer
+    from transformers import (
+        PreTrainedTokenizerFast,  # transformers: slow to import, only on this path
+    )  # transformers: slow to import, only on this path
 
     pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
 

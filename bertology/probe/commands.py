@@ -31,7 +31,7 @@ FLAGS = [
 
 
 def _run(cfg: ProbeConfig, out: Path) -> Any:
-    from bertology.probe.run import probe
+    from bertology.probe.run import probe  # torch: not at CLI start-up
 
     return probe(cfg, out)
 

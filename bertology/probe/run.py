@@ -11,6 +11,8 @@ from typing import Any
 from bertology.console import console
 from bertology.data.facts import Fact, FactSet, read_facts, split_by_subject
 from bertology.errors import InputError
+from bertology.io import atomic_write_jsonl
+from bertology.models.load import load_mlm
 from bertology.probe.config import ProbeConfig
 from bertology.probe.metrics import aggregate
 from bertology.probe.scoring import (
@@ -20,6 +22,8 @@ from bertology.probe.scoring import (
     prepare_facts,
     score_facts,
 )
+from bertology.report.figures import bar_chart
+from bertology.rundir import RunDir
 
 
 @dataclass
@@ -152,11 +156,6 @@ def probe(
     each skipped fact with its reason), ``config.yaml``, ``env.json``, a P@1 figure and
     ``report.html``. A preloaded ``model``/``tokenizer`` may be passed (library use).
     """
-    from bertology.io import atomic_write_jsonl
-    from bertology.models.load import load_mlm
-    from bertology.report.figures import bar_chart
-    from bertology.rundir import RunDir
-
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
     facts = select_split(factset, config.split, config.split_seed, config.split_ratios)
     if not facts:

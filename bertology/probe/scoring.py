@@ -267,6 +267,6 @@ def score_facts(
 def _progress(enabled: bool, total: int) -> Any:
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # tqdm: only with progress bars
 
     return tqdm(total=total, desc="probing", unit="prompt", leave=False)

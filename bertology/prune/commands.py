@@ -9,8 +9,9 @@ from typing import Any, Literal
 import typer
 
 from bertology.cli_config import Flag, argument, config_command, option, out_option
+from bertology.config import to_dict
 from bertology.probe.commands import INPUT_FLAGS
-from bertology.prune.config import MOVED, FollowUpConfig, PruneImpl, PruneRunConfig
+from bertology.prune.config import MOVED, FollowUpConfig, PruneImpl, PruneRunConfig, load_run_config
 
 
 @dataclass
@@ -41,13 +42,13 @@ masks_app = typer.Typer(
 
 
 def _stats(cfg: MaskFilesConfig, masks: list[Path]) -> Any:
-    from bertology.prune.maskfiles import mask_stats
+    from bertology.prune.maskfiles import mask_stats  # torch: not at CLI start-up
 
     return mask_stats(masks)
 
 
 def _overlap(cfg: MaskFilesConfig, masks: list[Path], out: Path | None) -> Any:
-    from bertology.prune.maskfiles import mask_overlap
+    from bertology.prune.maskfiles import mask_overlap  # torch: not at CLI start-up
 
     return mask_overlap(masks, out)
 
@@ -80,7 +81,7 @@ config_command(
 
 
 def _combine(cfg: CombineConfig, masks: list[Path], out: Path, run: Path | None) -> Any:
-    from bertology.prune.maskfiles import mask_combine
+    from bertology.prune.maskfiles import mask_combine  # torch: not at CLI start-up
 
     return mask_combine(masks, cfg.how, out, run, cfg.impl if run is not None else None)
 
@@ -106,7 +107,7 @@ config_command(
 
 
 def _export(cfg: ExportConfig, masks: Path, out: Path) -> Any:
-    from bertology.prune.maskfiles import mask_export
+    from bertology.prune.maskfiles import mask_export  # torch: not at CLI start-up
 
     return mask_export(masks, cfg.model, out, cfg.overwrite)
 
@@ -170,27 +171,25 @@ RUN_ARG = argument("run", annotation=Path, help="A `bertology prune` run directo
 
 def _follow_up_base(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """Start from the run's own impl: a follow-up command computes as its run did."""
-    from bertology.config import to_dict
-    from bertology.prune.config import load_run_config
 
     return None, {"impl": to_dict(load_run_config(params["run"]).impl)}
 
 
 def _prune(cfg: PruneRunConfig, out: Path) -> Any:
-    from bertology.prune.run import prune
+    from bertology.prune.run import prune  # torch: not at CLI start-up
 
     cfg.train.mask_config()  # validate the mask settings before loading a model
     return prune(cfg, out)
 
 
 def _specialize(cfg: FollowUpConfig, run: Path) -> Any:
-    from bertology.prune.run import specialize
+    from bertology.prune.run import specialize  # torch: not at CLI start-up
 
     return specialize(run, impl=cfg.impl)
 
 
 def _inspect(cfg: FollowUpConfig, run: Path) -> Any:
-    from bertology.prune.run import inspect_run
+    from bertology.prune.run import inspect_run  # torch: not at CLI start-up
 
     return inspect_run(run, impl=cfg.impl)
 

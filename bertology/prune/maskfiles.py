@@ -10,8 +10,23 @@ from rich.table import Table
 
 from bertology.console import console
 from bertology.console import table as show_table
+from bertology.data.facts import read_facts, split_by_subject
 from bertology.errors import InputError
+from bertology.io import atomic_write_json
+from bertology.models.load import load_mlm
+from bertology.probe.scoring import CandidateSet
+from bertology.prune.analysis import (
+    combine_masks,
+    evaluate_mask,
+    jaccard_overlap,
+    relation_metrics,
+    sparsity_stats,
+)
+from bertology.prune.config import load_run_config
+from bertology.prune.export import export_pruned
 from bertology.prune.masks import SubnetworkMask
+from bertology.prune.storage import check_model, load_mask, read_metadata, save_mask
+from bertology.report.figures import heatmap
 
 
 def print_relation_matrix(
@@ -39,23 +54,17 @@ def relation_heatmap(
     ylabel: str = "relation",
 ) -> Path:
     """A relation × relation matrix of values in [0, 1] (overlap, specialization) as a PNG."""
-    from bertology.report.figures import heatmap
-
     return heatmap(
         matrix, path, title, xlabel, ylabel, xticks=relations, yticks=relations, vmin=0, vmax=1
     )
 
 
 def _load(paths: Sequence[Path], model: Any = None) -> list[SubnetworkMask]:
-    from bertology.prune.storage import load_mask
-
     return [load_mask(p, model) for p in paths]
 
 
 def mask_stats(paths: Sequence[Path]) -> dict[str, Any]:
     """Sparsity of each mask overall, per layer and per kind; printed and returned."""
-    from bertology.prune.analysis import sparsity_stats
-
     out = {}
     for p, m in zip(paths, _load(paths), strict=True):
         s = sparsity_stats(m)
@@ -80,9 +89,6 @@ def mask_stats(paths: Sequence[Path]) -> dict[str, Any]:
 
 def mask_overlap(paths: Sequence[Path], out: Path | None = None) -> dict[str, Any]:
     """Jaccard overlap of kept weights (overall and per layer); optional JSON + heatmap."""
-    from bertology.io import atomic_write_json
-    from bertology.prune.analysis import jaccard_overlap
-
     if len(paths) < 2:
         raise InputError("overlap needs at least two mask files")
     ov = jaccard_overlap(_load(paths))
@@ -107,9 +113,6 @@ def mask_combine(
     full model, the relation's own mask and the combination. ``impl`` (a
     :class:`~bertology.prune.config.PruneImpl`) replaces the run's speed settings.
     """
-    from bertology.prune.analysis import combine_masks, evaluate_mask, relation_metrics
-    from bertology.prune.storage import save_mask
-
     masks = _load(paths)
     combo = combine_masks(masks, how)
     save_mask(combo, out)
@@ -121,13 +124,6 @@ def mask_combine(
     console.print(f"{how} of {len(masks)} masks: sparsity {combo.sparsity:.3f} -> {out}")
     if run is None:
         return info
-    from bertology.data.facts import read_facts, split_by_subject
-    from bertology.io import atomic_write_json
-    from bertology.models.load import load_mlm
-    from bertology.probe.scoring import CandidateSet
-    from bertology.prune.config import load_run_config
-    from bertology.prune.storage import check_model, read_metadata
-
     cfg = load_run_config(run)
     tr, imp = cfg.train, impl or cfg.impl
     model, tok = load_mlm(cfg.model, imp.device, imp.dtype, attn=imp.attn)
@@ -171,10 +167,6 @@ def mask_combine(
 
 def mask_export(path: Path, model_name: str, out: Path, overwrite: bool = False) -> Path:
     """Export the subnetwork of one mask file as a Hugging Face model directory."""
-    from bertology.models.load import load_mlm
-    from bertology.prune.export import export_pruned
-    from bertology.prune.storage import load_mask
-
     model, tok = load_mlm(model_name, "cpu")
     mask = load_mask(path, model)
     if out.exists() and not overwrite:

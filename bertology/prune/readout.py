@@ -29,6 +29,7 @@ from torch import Tensor
 
 from bertology.data.facts import MASK, Fact
 from bertology.errors import InputError
+from bertology.models.attention import eager_attention
 from bertology.models.heads import encoder_kwargs, encoder_of
 from bertology.models.load import mask_token, mask_token_id
 from bertology.prune.apply import applied
@@ -80,8 +81,6 @@ def read_mask_token(
     model: Any, tokenizer: Any, facts: Sequence[Fact], batch_size: int = 64
 ) -> MaskTokenReadout:
     """Attention shares and final hidden state at [MASK] for each fact's first prompt."""
-    from bertology.models.attention import eager_attention
-
     if not getattr(tokenizer, "is_fast", False):
         raise InputError("[MASK]-attention analysis needs a fast tokenizer (character offsets)")
     facts = list(facts)
@@ -152,7 +151,7 @@ def attention_summary(readout: MaskTokenReadout) -> dict[str, Any]:
 
 def cluster_quality(hidden: Tensor, labels: Sequence[str]) -> float:
     """Silhouette score (cosine) of ``labels`` on ``hidden``; NaN with fewer than 2 labels."""
-    from sklearn.metrics import silhouette_score
+    from sklearn.metrics import silhouette_score  # scikit-learn: only for this analysis
 
     if len(set(labels)) < 2 or len(set(labels)) >= len(labels):
         return math.nan
@@ -161,7 +160,7 @@ def cluster_quality(hidden: Tensor, labels: Sequence[str]) -> float:
 
 def tsne_2d(hidden: Tensor, seed: int = 0) -> np.ndarray:
     """A 2-D t-SNE (cosine, PCA init) of ``hidden`` for plotting; perplexity fits small sets."""
-    from sklearn.manifold import TSNE
+    from sklearn.manifold import TSNE  # scikit-learn: only for this analysis
 
     n = hidden.shape[0]
     if n < 3:

@@ -13,12 +13,31 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rich.table import Table
+
 from bertology.console import console
-from bertology.data.facts import Fact, read_facts
+from bertology.data.facts import Fact, read_facts, split_by_subject
+from bertology.distributed import init_distributed
 from bertology.errors import InputError
+from bertology.io import atomic_write_json
+from bertology.models.load import load_mlm
 from bertology.probe.scoring import CandidateSet
+from bertology.prune.analysis import (
+    evaluate_mask,
+    jaccard_overlap,
+    relation_metrics,
+    sparsity_stats,
+    specialization_matrix,
+    subnetwork_vs_controls,
+)
 from bertology.prune.config import PruneImpl, PruneRunConfig, load_run_config
+from bertology.prune.maskfiles import print_relation_matrix, relation_heatmap
+from bertology.prune.readout import inspect_masks
+from bertology.prune.storage import load_mask, save_mask
 from bertology.prune.train import PruneOutcome, train_relation_masks
+from bertology.report.figures import grouped_bar_chart, heatmap, line_plot, scatter_panels
+from bertology.report.html import write_report
+from bertology.rundir import RunDir
 
 
 def mask_filename(relation: str) -> str:
@@ -49,10 +68,6 @@ def prune(
     Under ``torchrun`` every rank trains its share of the relations; rank 0 gathers the
     masks, runs the analyses and writes everything (other ranks return ``None``).
     """
-    from bertology.distributed import init_distributed
-    from bertology.models.load import load_mlm
-    from bertology.prune.storage import save_mask
-
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
     # the ranking vocabulary, resolved once for training and analysis (a candidates file is
     # read here, so a missing or empty one stops the run before the model loads)
@@ -64,8 +79,6 @@ def prune(
         )
     run = None
     if ctx.is_main:
-        from bertology.rundir import RunDir
-
         run = RunDir(out, "prune", config, device=str(next(model.parameters()).device))
     try:
         outcome = train_relation_masks(
@@ -110,14 +123,6 @@ def analyse_outcome(
     candidates: CandidateSet | None = None,
 ) -> dict[str, Any]:
     """results.json: per relation full / subnetwork / random on the test split, and more."""
-    from bertology.prune.analysis import (
-        evaluate_mask,
-        jaccard_overlap,
-        relation_metrics,
-        sparsity_stats,
-        subnetwork_vs_controls,
-    )
-
     cfg = config.train
     test = _by_relation(outcome.splits["test"])
     counts = {
@@ -219,9 +224,6 @@ def analyse_outcome(
 
 
 def _figures(run: Any, results: dict[str, Any], outcome: PruneOutcome) -> None:
-    from bertology.prune.maskfiles import relation_heatmap
-    from bertology.report.figures import grouped_bar_chart, heatmap
-
     summary = results["summary"]
     if not summary:
         return
@@ -260,8 +262,6 @@ def _figures(run: Any, results: dict[str, Any], outcome: PruneOutcome) -> None:
 
 
 def _print_table(results: dict[str, Any]) -> None:
-    from rich.table import Table
-
     table = Table(title=f"bertology prune ({results['mode']}, {results['eval']} eval, test split)")
     for col in ("relation", "n", "full P@1", "subnet P@1", "random P@1", "sparsity"):
         table.add_column(col)
@@ -281,8 +281,6 @@ def _print_table(results: dict[str, Any]) -> None:
 
 def load_run_masks(run: str | Path, model: Any) -> dict[str, Any]:
     """All masks of a run directory, checked against ``model``."""
-    from bertology.prune.storage import load_mask
-
     d = Path(run) / "masks"
     files = sorted(d.glob("*.safetensors")) if d.exists() else []
     if not files:
@@ -298,9 +296,6 @@ def _load_prune_run(
     by relation (the run's split), whether evaluation is soft, and how facts are scored
     (``batch_size`` and the resolved ``candidates``: keyword arguments of
     :func:`bertology.prune.analysis.evaluate_mask`). ``impl`` replaces the run's own."""
-    from bertology.data.facts import split_by_subject
-    from bertology.models.load import load_mlm
-
     cfg = load_run_config(run)
     imp = impl or cfg.impl
     if model is None:
@@ -324,11 +319,6 @@ def specialize(
     Writes ``RUN/specialization.json`` and ``figures/specialization.png`` and refreshes the
     report. The model, facts and split are those of the prune run (``config.yaml``).
     """
-    from bertology.io import atomic_write_json
-    from bertology.prune.analysis import specialization_matrix
-    from bertology.prune.maskfiles import relation_heatmap
-    from bertology.report.html import write_report
-
     run = Path(run)
     model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
     spec = specialization_matrix(model, tokenizer, test, masks, soft, **scoring)
@@ -358,11 +348,6 @@ def inspect_run(
     Writes ``RUN/inspection.json``, ``figures/mask_attention.png`` and ``figures/tsne.png``
     and refreshes the report (see :mod:`bertology.prune.readout`).
     """
-    from bertology.io import atomic_write_json
-    from bertology.prune.readout import inspect_masks
-    from bertology.report.figures import line_plot, scatter_panels
-    from bertology.report.html import write_report
-
     run = Path(run)
     model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
     results, arrays = inspect_masks(model, tokenizer, test, masks, soft, scoring["batch_size"])
@@ -399,8 +384,6 @@ def inspect_run(
 
 
 def _print_matrix(spec: dict[str, Any]) -> None:
-    from bertology.prune.maskfiles import print_relation_matrix
-
     print_relation_matrix(
         "specialization: P@1 (row = relation evaluated, column = mask used)",
         "relation \\ mask",

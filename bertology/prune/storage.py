@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save
 from torch import Tensor
 
 from bertology.errors import InputError
@@ -61,8 +63,6 @@ def mask_tensors(mask: SubnetworkMask, soft_dtype: torch.dtype | None = None) ->
 
 def mask_bytes(mask: SubnetworkMask, soft: bool = False) -> bytes:
     """The safetensors file of ``mask`` as bytes (``soft`` adds σ(G) in fp16)."""
-    from safetensors.torch import save
-
     return save(mask_tensors(mask, torch.float16 if soft else None), metadata=mask_metadata(mask))
 
 
@@ -91,8 +91,6 @@ def save_mask(mask: SubnetworkMask, path: str | Path, soft: bool = False) -> Pat
 
 def read_metadata(path: str | Path) -> dict[str, str]:
     """The metadata of a mask file, checked to be a bertology mask."""
-    from safetensors import safe_open
-
     path = Path(path)
     if not path.exists():
         raise InputError("mask file not found", path)
@@ -138,8 +136,6 @@ def check_model(meta: dict[str, str], model: Any, path: str | Path, targets: lis
 
 def load_mask(path: str | Path, model: Any = None) -> SubnetworkMask:
     """Read a mask file; with ``model``, refuse it unless it was made for that model."""
-    from safetensors.torch import load_file
-
     path = Path(path)
     meta = read_metadata(path)
     if model is not None:

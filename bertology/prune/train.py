@@ -19,6 +19,7 @@ Every relation's randomness (initial scores, batch order, concrete noise) is see
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import zlib
@@ -27,9 +28,12 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from safetensors.torch import load, save
 
 from bertology.data.facts import Fact, split_by_subject
+from bertology.distributed import gather_bytes
 from bertology.models.heads import logits_at, mask_positions
 from bertology.models.load import mask_token_id
 from bertology.probe.run import evaluate_prepared
@@ -44,6 +48,7 @@ from bertology.prune.masks import (
     init_scores,
     training_masks,
 )
+from bertology.prune.storage import mask_from_parts, mask_metadata, mask_tensors
 from bertology.prune.targets import (
     Target,
     find_targets,
@@ -253,7 +258,7 @@ def _to_mask(
 def _bar(enabled: bool, total: int, relation: str, position: int) -> Any:
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # tqdm: only with progress bars
 
     return tqdm(total=total, desc=f"mask {relation}", unit="step", leave=False, position=position)
 
@@ -278,8 +283,6 @@ def train_relation_masks(
     Under ``torchrun`` (an initialised process group) relations are
     sharded across ranks and every rank returns all masks.
     """
-    import torch.distributed as dist
-
     torch.manual_seed(config.seed)
     layers = parse_layers(config.layers, layer_count(model))
     targets = find_targets(model, layers)
@@ -336,8 +339,6 @@ def _gather(
     (so every rank sees exactly the values its owner trained) and everything else as a JSON
     byte tensor. Every rank, the sender included, decodes the same bytes.
     """
-    from bertology.distributed import gather_bytes
-
     blobs = gather_bytes(_encode_results(results))
     out: dict[str, RelationTraining] = {}
     for blob in blobs:
@@ -348,12 +349,6 @@ def _gather(
 def _encode_results(results: dict[str, RelationTraining]) -> bytes:
     """``results`` as safetensors bytes (see :func:`_gather`): each mask in the mask-file
     format of :mod:`bertology.prune.storage` (tensors under ``<i>/``, metadata in the JSON)."""
-    import json
-
-    from safetensors.torch import save
-
-    from bertology.prune.storage import mask_metadata, mask_tensors
-
     tensors: dict[str, torch.Tensor] = {}
     rows = []
     for i, r in enumerate(results.values()):
@@ -371,12 +366,6 @@ def _encode_results(results: dict[str, RelationTraining]) -> bytes:
 
 def _decode_results(blob: bytes, targets: list[Target]) -> dict[str, RelationTraining]:
     """Inverse of :func:`_encode_results`; the masks' targets must be ``targets``."""
-    import json
-
-    from safetensors.torch import load
-
-    from bertology.prune.storage import mask_from_parts
-
     raw = load(blob)
     rows = json.loads(raw.pop("results.json").numpy().tobytes())
     out: dict[str, RelationTraining] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,18 +12,16 @@ from bertology.io import atomic_write_bytes
 
 
 def _plt():
-    import matplotlib
+    import matplotlib  # matplotlib: only when drawing
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # matplotlib: only when drawing
 
     return plt
 
 
 def save_figure(fig, path: str | Path) -> Path:
     """Save a matplotlib figure as PNG atomically and close it."""
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
     _plt().close(fig)

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from bertology.errors import InputError
+from bertology.errors import InputError, unknown_name_error
 
 AGGREGATIONS = ("first", "mean", "sum")
 
@@ -155,8 +155,6 @@ def piece_to_word_matrix(
     columns drop out of the word-level attention, without renormalising what remains.
     """
     if agg not in AGGREGATIONS:
-        from bertology.errors import unknown_name_error
-
         raise unknown_name_error("aggregation", agg, AGGREGATIONS)
     words = torch.arange(n_words, device=token_word.device)  # (W,)
     member = (token_word[:, None, :] == words[None, :, None]).to(dtype)  # (B, W, T)

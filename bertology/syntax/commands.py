@@ -36,7 +36,7 @@ PARSE_FLAGS = [
 
 
 def _uas(cfg: UASConfig, out: Path) -> Any:
-    from bertology.syntax.run import run_uas
+    from bertology.syntax.run import run_uas  # torch: not at CLI start-up
 
     results = run_uas(cfg, out)
     _print_summary(results)
@@ -45,7 +45,10 @@ def _uas(cfg: UASConfig, out: Path) -> Any:
 
 
 def _parse(cfg: ParseConfig, text: Path, out: Path) -> Any:
-    from bertology.data.dependency import parse_text_file, write_conllu
+    from bertology.data.dependency import (  # torch: not at CLI start-up
+        parse_text_file,
+        write_conllu,
+    )
 
     sents = parse_text_file(
         text, cfg.spacy_model, cfg.max_sentences, cfg.impl.batch_size, progress=cfg.impl.progress
@@ -88,7 +91,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_summary(results: dict) -> None:
-    from rich.table import Table
+    from rich.table import Table  # only for the summary table
 
     table = Table(title=f"UAS ({results['n_sentences']} sentences, {results['n_words']} words)")
     for col in ("", "best head", "UAS", "best offset", "offset UAS"):

@@ -10,10 +10,10 @@ from bertology.syntax.uas_result import DIRECTIONS, VARIANTS, UASResult
 
 
 def _plt():
-    import matplotlib
+    import matplotlib  # matplotlib: only when drawing
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # matplotlib: only when drawing
 
     return plt
 

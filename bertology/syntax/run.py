@@ -6,7 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from bertology.data.dependency import load_dependency_data, write_conllu
+from bertology.models import load_encoder, resolve_device
+from bertology.rundir import RunDir
 from bertology.syntax.config import UASConfig
+from bertology.syntax.figures import plot_by_relation, plot_uas_heatmap
+from bertology.syntax.uas import compute_uas
 
 
 def run_uas(cfg: UASConfig, out: str | Path, progress: bool | None = None) -> dict[str, Any]:
@@ -15,11 +19,6 @@ def run_uas(cfg: UASConfig, out: str | Path, progress: bool | None = None) -> di
     With ``cfg.text`` the text is parsed with spaCy first and the parses are kept as
     ``RUN/parsed.conllu``. Returns the results dictionary.
     """
-    from bertology.models import load_encoder, resolve_device
-    from bertology.rundir import RunDir
-    from bertology.syntax.figures import plot_by_relation, plot_uas_heatmap
-    from bertology.syntax.uas import compute_uas
-
     cfg.validate()
     progress = cfg.impl.progress if progress is None else progress
     sentences = load_dependency_data(

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bertology.console import say
 from bertology.data.dependency import PUNCT_DEPRELS, ROOT_DEPRELS, DependencySentence
@@ -353,14 +354,6 @@ def compute_uas(
 def _progress(enabled: bool, total: int) -> tuple[Any, Any] | None:
     if not enabled:
         return None
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     bar = Progress(
         TextColumn("UAS"),
         BarColumn(),

@@ -189,8 +189,6 @@ def save_checkpoint(
 
 def read_trainer_state(path: Path) -> dict[str, Any]:
     """The JSON trainer state of a checkpoint directory."""
-    import json
-
     f = Path(path) / STATE_FILE
     if not f.exists():
         raise InputError("not a bertology pre-training checkpoint (no trainer_state.json)", path)

@@ -31,7 +31,7 @@ def _prepare(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 
 
 def _run(cfg: PretrainConfig, out: Path, resume: bool) -> Any:
-    from bertology.train.loop import pretrain
+    from bertology.train.loop import pretrain  # torch: not at CLI start-up
 
     return pretrain(cfg, out, resume=resume)
 

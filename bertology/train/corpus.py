@@ -79,7 +79,7 @@ def iter_texts(paths: Iterable[str], text_column: str = "text") -> Iterator[tupl
 
 
 def _iter_tabular(p: Path, fmt: str, text_column: str) -> Iterator[tuple[str, int, str]]:
-    from datasets import load_dataset
+    from datasets import load_dataset  # datasets: only for tabular or hub input
 
     try:
         ds = load_dataset(fmt, data_files=str(p), split="train")
@@ -97,7 +97,7 @@ def _iter_tabular(p: Path, fmt: str, text_column: str) -> Iterator[tuple[str, in
 
 
 def _iter_hf(src: str, text_column: str) -> Iterator[tuple[str, int, str]]:
-    from datasets import load_dataset
+    from datasets import load_dataset  # datasets: only for tabular or hub input
 
     spec = src[3:]
     spec, _, split = spec.partition("@")

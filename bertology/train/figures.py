@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from bertology.io import read_jsonl
+from bertology.report.figures import _plt, save_figure
 
 
 def _smooth(y: np.ndarray, k: int) -> np.ndarray:
@@ -19,8 +20,6 @@ def _smooth(y: np.ndarray, k: int) -> np.ndarray:
 def plot_run(run: str | Path, figures: str | Path) -> list[Path]:
     """``loss.png`` (train MLM loss, regularizer, val loss) and ``checkpoints.png`` (UAS and
     every other numeric evaluator metric) from ``metrics.jsonl``."""
-    from bertology.report.figures import _plt, save_figure
-
     rows = [r for _, r in read_jsonl(Path(run) / "metrics.jsonl")]
     train = [r for r in rows if r.get("kind") == "train"]
     evals: dict[int, dict[str, float]] = {}

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.nn.parallel import DistributedDataParallel as DDP
 
 from bertology.console import say
 from bertology.distributed import DistContext, init_distributed
@@ -51,6 +52,7 @@ from bertology.train.checkpoint import (
 )
 from bertology.train.config import PretrainConfig
 from bertology.train.evaluators import EvalContext, build_evaluators, run_evaluators
+from bertology.train.figures import plot_run
 from bertology.train.masking import mask_tokens, step_generator
 from bertology.train.objective import MLMObjective, count_params, flops_per_step, peak_flops
 from bertology.train.packed import tokenizer_fingerprint
@@ -186,8 +188,6 @@ class Trainer:
         objective: Any = MLMObjective(self.model, self.regularizer)
         self.ddp = None
         if self.dist.enabled:
-            from torch.nn.parallel import DistributedDataParallel as DDP
-
             ids = [self.device.index] if self.device.type == "cuda" else None
             objective = self.ddp = DDP(objective, device_ids=ids)
         self.objective = torch.compile(objective) if cfg.impl.compile else objective
@@ -415,8 +415,6 @@ class Trainer:
     def _finish(self, step: int, wall: float) -> PretrainResult:
         if self.dist.is_main:
             self._write_results(step, status="completed", wall=wall)
-            from bertology.train.figures import plot_run
-
             try:
                 plot_run(self.out, self.run_dir.figures)
             except Exception as e:  # noqa: BLE001 - a figure must not lose a finished run

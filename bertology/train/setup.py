@@ -20,10 +20,21 @@ import torch
 from bertology.distributed import DistContext
 from bertology.errors import InputError
 from bertology.io import atomic_directory
+from bertology.models import (
+    SmallMLMConfig,
+    build_mlm,
+    train_bpe_tokenizer,
+    train_wordpiece_tokenizer,
+)
 from bertology.models.load import quiet_transformers
+from bertology.train.batches import BatchOrder
 from bertology.train.checkpoint import read_trainer_state
 from bertology.train.config import PretrainConfig
+from bertology.train.corpus import file_identity, iter_sentences, iter_texts
+from bertology.train.masking import random_token_ids
+from bertology.train.packed import DataSpec, build_or_load, tokenizer_fingerprint
 from bertology.train.schedule import lr_at
+from bertology.train.trees import parse_with_spacy_cached
 
 Log = Callable[[str], None]
 
@@ -50,8 +61,6 @@ def trained_tokenizer_dir(cfg: PretrainConfig, dist: DistContext, log: Log) -> P
     from one process to the next, so training again would not give the same vocabulary;
     caching keeps every run on one corpus (SAS+, SAS-, baseline) on the same token ids.
     """
-    from bertology.train.corpus import file_identity, iter_texts
-
     tk = cfg.tokenizer
     ident = [
         [file_identity(p) for p in cfg.data.train],
@@ -66,8 +75,6 @@ def trained_tokenizer_dir(cfg: PretrainConfig, dist: DistContext, log: Log) -> P
     key = hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:20]
     path = cache_dir(cfg) / f"tokenizer-{key}"
     if dist.is_main and not (path / "tokenizer.json").exists():
-        from bertology.models import train_bpe_tokenizer, train_wordpiece_tokenizer
-
         texts = (x[2] for x in iter_texts(cfg.data.train, cfg.data.text_column))
         texts = itertools.islice(texts, cfg.data.max_sentences)
         first = next(texts, None)
@@ -91,7 +98,7 @@ def trained_tokenizer_dir(cfg: PretrainConfig, dist: DistContext, log: Log) -> P
 
 
 def _load_tokenizer(src: str | Path, what: str) -> Any:
-    from transformers import AutoTokenizer
+    from transformers import AutoTokenizer  # transformers: slow to import, only on this path
 
     try:
         return AutoTokenizer.from_pretrained(str(src))
@@ -105,8 +112,6 @@ def resolve_tokenizer(
     """The checkpoint's tokenizer on resume (refusing one that differs from the config's);
     else ``tokenizer.path``, ``model.init_from``'s, or one trained on the corpus. A trained
     tokenizer is also saved in ``RUN/tokenizer``."""
-    from bertology.train.packed import tokenizer_fingerprint
-
     if start is not None:
         tok = _load_tokenizer(start[1], "the checkpoint")
         ref = what = None
@@ -178,18 +183,11 @@ def _main_first(dist: DistContext, build: Callable[[], Any], load: Callable[[], 
 
 def load_data(cfg: PretrainConfig, tokenizer: Any, dist: DistContext, log: Log) -> RunData:
     """Tokenize, pack and cache ``data.train`` (with edges) and ``data.valid``, or open the cache."""
-    from bertology.train.batches import BatchOrder
-    from bertology.train.corpus import iter_sentences
-    from bertology.train.masking import random_token_ids
-    from bertology.train.packed import DataSpec, build_or_load, tokenizer_fingerprint
-
     d, cache = cfg.data, cache_dir(cfg)
     fp = tokenizer_fingerprint(tokenizer)
     trees = list(d.trees)
     extra: dict[str, Any] = {}
     if not trees and d.parser == "spacy":
-        from bertology.train.trees import parse_with_spacy_cached
-
         extra = {"parser": "spacy", "spacy_model": d.spacy_model}
         args = (d.train, d.text_column, d.spacy_model, cache, d.max_sentences)
         trees = _main_first(
@@ -240,8 +238,6 @@ def load_data(cfg: PretrainConfig, tokenizer: Any, dist: DistContext, log: Log) 
 
 def new_model(cfg: PretrainConfig, tokenizer: Any, attn: str) -> Any:
     """A randomly initialised model as ``model.*`` says (seeded with ``train.seed``)."""
-    from bertology.models import SmallMLMConfig, build_mlm
-
     m = cfg.model
     small = SmallMLMConfig(
         arch=m.arch,
@@ -262,7 +258,7 @@ def build_model(
 ) -> Any:
     """The checkpoint's model on resume, ``model.init_from``, or a new one from ``model.*``;
     in train mode on ``device``, on the ``impl.attn`` path."""
-    from transformers import AutoModelForMaskedLM
+    from transformers import AutoModelForMaskedLM  # transformers: slow to import, only on this path
 
     m, attn = cfg.model, cfg.impl.attn
     if start is not None or m.init_from:

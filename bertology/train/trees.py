@@ -10,7 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bertology.data.dependency import (
+    DependencySentence,
+    doc_to_sentences,
+    load_spacy,
+    read_conllu,
+    write_conllu,
+)
 from bertology.errors import InputError
+from bertology.syntax.uas import compute_uas
 from bertology.train.corpus import file_identity, iter_texts
 
 
@@ -27,13 +35,6 @@ def parse_with_spacy_cached(
     Each line becomes one tree: when spaCy splits a line into several sentences, their trees
     are joined (several roots), so the trees stay aligned line by line with the text.
     """
-    from bertology.data.dependency import (
-        DependencySentence,
-        doc_to_sentences,
-        load_spacy,
-        write_conllu,
-    )
-
     out: list[str] = []
     nlp = None
     for src in paths:
@@ -78,8 +79,6 @@ class UASProbe:
     def __init__(
         self, conllu: str | Path, tokenizer: Any, max_sentences: int, batch_size: int, device: Any
     ):
-        from bertology.data.dependency import read_conllu
-
         self.sentences = read_conllu(conllu, max_sentences=max_sentences)
         self.tokenizer = tokenizer
         self.batch_size = batch_size
@@ -87,8 +86,6 @@ class UASProbe:
     def __call__(self, model: Any) -> dict[str, Any]:
         """``uas`` (clean: root and punctuation excluded), ``uas_reference``, the best head,
         and the best head's mean attention on the gold parent (``uas_attn_on_gold``)."""
-        from bertology.syntax.uas import compute_uas
-
         r = compute_uas(
             model, self.tokenizer, self.sentences, batch_size=self.batch_size, progress=False
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -9,14 +10,11 @@ import typer
 
 from bertology.cli_config import Flag, config_command, out_option
 from bertology.console import say
+from bertology.world import generate_world
 from bertology.world.config import WorldCommandConfig
 
 
 def _run(cfg: WorldCommandConfig, out: Path) -> Any:
-    import time
-
-    from bertology.world import generate_world
-
     start = time.perf_counter()
     log = say if cfg.impl.progress else None
     stats = generate_world(out, cfg.world(), progress=log)
