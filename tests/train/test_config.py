@@ -136,3 +136,28 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path):
     p.write_text("train:\n  lr: [1\n  seed: 0\n")
     with pytest.raises(InputError, match=r"bad.yaml:\d+: invalid YAML"):
         load_config(p)
+
+
+def test_a_config_written_before_impl_took_the_speed_keys_still_loads(tmp_path, capsys):
+    """config.yaml of a pretrain run written before grad_accum, print_every, the evaluators'
+    batch size and the cache directory moved into impl: each is read in its new place, with
+    a warning naming it."""
+    old = tmp_path / "config.yaml"
+    old.write_text(
+        "command: pretrain\n"
+        "data:\n  train: [t.txt]\n  cache_dir: /tmp/cache\n"
+        "train:\n  batch_size: 8\n  grad_accum: 2\n  print_every: 7\n"
+        "eval:\n  evaluators: []\n  batch_size: 5\n"
+    )
+    cfg = load_config(old)
+    assert (cfg.impl.grad_accum, cfg.impl.print_every) == (2, 7)
+    assert (cfg.impl.eval_batch_size, cfg.impl.cache_dir) == (5, "/tmp/cache")
+    err = capsys.readouterr().err
+    for old_key, new_key in [
+        ("train.grad_accum", "impl.grad_accum"),
+        ("train.print_every", "impl.print_every"),
+        ("eval.batch_size", "impl.eval_batch_size"),
+        ("data.cache_dir", "impl.cache_dir"),
+    ]:
+        assert f"{old_key} has moved to {new_key}" in err
+    assert "train.grad_accum" not in cfg.science_dict()["train"]
