@@ -28,7 +28,8 @@ from bertology.models.load import load_mlm
 from bertology.probe.config import ProbeConfig, ProbeImpl
 from bertology.probe.run import probe
 from bertology.prune.config import PruneConfig, PruneImpl, PruneRunConfig
-from bertology.prune.run import inspect_run, prune, specialize
+from bertology.prune.followup import inspect_run, specialize
+from bertology.prune.run import prune
 from bertology.syntax.config import UASConfig, UASImpl
 from bertology.syntax.run import run_uas
 from bertology.train import load_config, pretrain

@@ -183,13 +183,13 @@ def _prune(cfg: PruneRunConfig, out: Path) -> Any:
 
 
 def _specialize(cfg: FollowUpConfig, run: Path) -> Any:
-    from bertology.prune.run import specialize  # torch: not at CLI start-up
+    from bertology.prune.followup import specialize  # torch: not at CLI start-up
 
     return specialize(run, impl=cfg.impl)
 
 
 def _inspect(cfg: FollowUpConfig, run: Path) -> Any:
-    from bertology.prune.run import inspect_run  # torch: not at CLI start-up
+    from bertology.prune.followup import inspect_run  # torch: not at CLI start-up
 
     return inspect_run(run, impl=cfg.impl)
 

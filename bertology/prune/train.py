@@ -19,27 +19,25 @@ Every relation's randomness (initial scores, batch order, concrete noise) is see
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict
 from typing import Any
 
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from safetensors.torch import load, save
 
 from bertology.data.facts import Fact, split_by_subject
-from bertology.distributed import gather_bytes
 from bertology.models.heads import logits_at, mask_positions
 from bertology.models.load import mask_token_id
 from bertology.probe.run import evaluate_prepared
 from bertology.probe.scoring import CandidateSet, PreparedFact, encode_prompts, prepare_facts
 from bertology.prune.apply import MaskedModel, frozen, masked
 from bertology.prune.config import PruneConfig, PruneImpl
+from bertology.prune.exchange import gather_results
 from bertology.prune.masks import (
     SubnetworkMask,
     expected_sparsity,
@@ -48,7 +46,7 @@ from bertology.prune.masks import (
     init_scores,
     training_masks,
 )
-from bertology.prune.storage import mask_from_parts, mask_metadata, mask_tensors
+from bertology.prune.outcome import PruneOutcome, RelationTraining
 from bertology.prune.targets import (
     Target,
     find_targets,
@@ -59,31 +57,6 @@ from bertology.prune.targets import (
 )
 
 SKIP_NO_TRAIN_FACTS = "no single-token training facts"
-
-
-@dataclass
-class RelationTraining:
-    """The outcome for one relation: its mask (None if skipped) and its training curve."""
-
-    relation: str
-    mask: SubnetworkMask | None
-    history: list[dict[str, Any]] = field(default_factory=list)
-    best_epoch: int | None = None
-    best_dev_p1: float | None = None
-    skipped: str | None = None
-    n_train: int = 0
-    steps: int = 0
-    seconds: float = 0.0
-
-
-@dataclass
-class PruneOutcome:
-    """Masks and curves of every relation, plus the subject-disjoint splits used."""
-
-    relations: dict[str, RelationTraining]
-    splits: dict[str, list[Fact]]
-    targets: list[Target]
-    layers: tuple[int, int]
 
 
 def relation_seed(seed: int, relation: str) -> int:
@@ -326,57 +299,5 @@ def train_relation_masks(
     finally:
         model.train(was_training)
     if world > 1:
-        results = _gather(results, targets)
+        results = gather_results(results, targets)
     return PruneOutcome({r: results[r] for r in relations}, splits, targets, layers)
-
-
-def _gather(
-    results: dict[str, RelationTraining], targets: list[Target]
-) -> dict[str, RelationTraining]:
-    """All ranks' results on every rank, without pickles.
-
-    Each rank sends one safetensors blob: masks bit-packed (1 bit per weight), σ(G) in fp32
-    (so every rank sees exactly the values its owner trained) and everything else as a JSON
-    byte tensor. Every rank, the sender included, decodes the same bytes.
-    """
-    blobs = gather_bytes(_encode_results(results))
-    out: dict[str, RelationTraining] = {}
-    for blob in blobs:
-        out.update(_decode_results(blob, targets))
-    return out
-
-
-def _encode_results(results: dict[str, RelationTraining]) -> bytes:
-    """``results`` as safetensors bytes (see :func:`_gather`): each mask in the mask-file
-    format of :mod:`bertology.prune.storage` (tensors under ``<i>/``, metadata in the JSON)."""
-    tensors: dict[str, torch.Tensor] = {}
-    rows = []
-    for i, r in enumerate(results.values()):
-        row = {k: v for k, v in asdict(replace(r, mask=None)).items() if k != "mask"}
-        m = r.mask
-        if m is not None:
-            row["mask"] = mask_metadata(m)
-            soft = torch.float32 if m.soft is not None else None
-            tensors.update({f"{i}/{k}": v for k, v in mask_tensors(m, soft).items()})
-        rows.append(row)
-    text = json.dumps(rows, default=str).encode()
-    tensors["results.json"] = torch.frombuffer(bytearray(text), dtype=torch.uint8)
-    return save(tensors)
-
-
-def _decode_results(blob: bytes, targets: list[Target]) -> dict[str, RelationTraining]:
-    """Inverse of :func:`_encode_results`; the masks' targets must be ``targets``."""
-    raw = load(blob)
-    rows = json.loads(raw.pop("results.json").numpy().tobytes())
-    out: dict[str, RelationTraining] = {}
-    for i, row in enumerate(rows):
-        meta = row.pop("mask", None)
-        mask = None
-        if meta is not None:
-            prefix = f"{i}/"
-            parts = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
-            mask = mask_from_parts(meta, parts)
-            if [t.name for t in mask.targets] != [t.name for t in targets]:
-                raise RuntimeError(f"rank results for {row['relation']!r} have other mask targets")
-        out[row["relation"]] = RelationTraining(mask=mask, **row)
-    return out

@@ -13,7 +13,8 @@ import torch
 
 from bertology.data.facts import Fact, read_facts, split_by_subject
 from bertology.prune.config import PruneImpl, PruneRunConfig
-from bertology.prune.run import prune, specialize
+from bertology.prune.followup import specialize
+from bertology.prune.run import prune
 from bertology.prune.storage import load_mask
 from bertology.prune.targets import find_targets
 from bertology.prune.train import PruneConfig, train_relation_masks
@@ -200,7 +201,9 @@ def test_prune_as_two_ranks_in_process_writes_what_one_process_writes(
     import torch.distributed as dist
 
     import bertology.distributed as bdist
-    from bertology.prune.train import _decode_results
+    import bertology.prune.exchange as prune_exchange
+    import bertology.prune.run as prune_run
+    from bertology.prune.exchange import decode_results as _decode_results
 
     tok = wordpiece_tokenizer
     facts, rel = fact_files
@@ -223,8 +226,11 @@ def test_prune_as_two_ranks_in_process_writes_what_one_process_writes(
                 raise Sent
             return [data, peer] if rank == 0 else [peer, data]
 
-        monkeypatch.setattr(bdist, "init_distributed", lambda device: bdist.DistContext(rank, 2))
-        monkeypatch.setattr(bdist, "gather_bytes", gather)
+        # patched where prune uses them (bound at import)
+        monkeypatch.setattr(
+            prune_run, "init_distributed", lambda device: bdist.DistContext(rank, 2)
+        )
+        monkeypatch.setattr(prune_exchange, "gather_bytes", gather)
         monkeypatch.setattr(dist, "is_initialized", lambda: True)
         monkeypatch.setattr(dist, "get_world_size", lambda group=None: 2)
         monkeypatch.setattr(dist, "get_rank", lambda group=None: rank)

@@ -105,7 +105,9 @@ def test_exported_model_reproduces_the_subnetwork_exactly(tmp_path, tiny_bert, w
 
 def test_rank_results_travel_as_bytes_without_loss(tiny_bert):
     """What ``torchrun`` ranks exchange (no pickles) decodes to exactly what was sent."""
-    from bertology.prune.train import RelationTraining, _decode_results, _encode_results
+    from bertology.prune.exchange import decode_results as _decode_results
+    from bertology.prune.exchange import encode_results as _encode_results
+    from bertology.prune.outcome import RelationTraining
 
     mask = _random_mask(tiny_bert, soft=True)
     mask.soft = {k: v.float() * 0.3 for k, v in mask.soft.items()}  # fp32 values stay fp32

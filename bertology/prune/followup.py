@@ -1,0 +1,129 @@
+"""``bertology specialize`` and ``bertology inspect``: analyses of a finished prune run, read
+back from its directory (``config.yaml`` through the typed loader, the masks checked against
+the model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bertology.data.facts import Fact, read_facts, split_by_subject
+from bertology.errors import InputError
+from bertology.io import atomic_write_json
+from bertology.models.load import load_mlm
+from bertology.probe.scoring import CandidateSet
+from bertology.prune.analysis import (
+    specialization_matrix,
+)
+from bertology.prune.config import PruneImpl, load_run_config
+from bertology.prune.maskfiles import relation_heatmap
+from bertology.prune.readout import inspect_masks
+from bertology.prune.report import print_inspection, print_matrix
+from bertology.prune.run import by_relation
+from bertology.prune.storage import load_mask
+from bertology.report.figures import line_plot, scatter_panels
+from bertology.report.html import write_report
+
+
+def load_run_masks(run: str | Path, model: Any) -> dict[str, Any]:
+    """All masks of a run directory, checked against ``model``."""
+    d = Path(run) / "masks"
+    files = sorted(d.glob("*.safetensors")) if d.exists() else []
+    if not files:
+        raise InputError("no masks in run directory (expected masks/*.safetensors)", d)
+    masks = [load_mask(p, model) for p in files]
+    return {m.relation: m for m in masks}
+
+
+def _load_prune_run(
+    run: Path, model: Any, tokenizer: Any, impl: PruneImpl | None = None
+) -> tuple[Any, Any, dict[str, Any], dict[str, list[Fact]], bool, dict[str, Any]]:
+    """A prune run's model (loaded unless given), masks (checked against it), test facts
+    by relation (the run's split), whether evaluation is soft, and how facts are scored
+    (``batch_size`` and the resolved ``candidates``: keyword arguments of
+    :func:`bertology.prune.analysis.evaluate_mask`). ``impl`` replaces the run's own."""
+    cfg = load_run_config(run)
+    imp = impl or cfg.impl
+    if model is None:
+        model, tokenizer = load_mlm(cfg.model, imp.device, imp.dtype, attn=imp.attn)
+    masks = load_run_masks(run, model)
+    factset = read_facts(cfg.facts, cfg.relations_file).select(cfg.relations)
+    tr = cfg.train
+    test = split_by_subject(factset.facts, tr.split_ratios, tr.split_seed)["test"]
+    scoring = {
+        "batch_size": imp.eval_batch_size,
+        "candidates": CandidateSet.resolve(tr.candidates, factset.facts),
+    }
+    return model, tokenizer, masks, by_relation(test), tr.eval_soft, scoring
+
+
+def specialize(
+    run: str | Path, model: Any = None, tokenizer: Any = None, impl: PruneImpl | None = None
+) -> dict[str, Any]:
+    """R × R P@1 of relation i under relation j's mask, on the test split of ``run``.
+
+    Writes ``RUN/specialization.json`` and ``figures/specialization.png`` and refreshes the
+    report. The model, facts and split are those of the prune run (``config.yaml``).
+    """
+    run = Path(run)
+    model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
+    spec = specialization_matrix(model, tokenizer, test, masks, soft, **scoring)
+    spec["candidates"] = scoring["candidates"].spec
+    spec["eval"] = "soft" if soft else "hard"
+    atomic_write_json(run / "specialization.json", spec)
+    (run / "figures").mkdir(exist_ok=True)
+    relation_heatmap(
+        spec["p@1"],
+        spec["relations"],
+        run / "figures" / "specialization.png",
+        f"P@1 of relation (row) under relation's mask (column); mean off-diagonal drop "
+        f"{spec['mean_offdiagonal_drop']:.3f}",
+        "mask of relation",
+        "relation evaluated",
+    )
+    write_report(run, title="bertology prune")
+    print_matrix(spec)
+    return spec
+
+
+def inspect_run(
+    run: str | Path, model: Any = None, tokenizer: Any = None, impl: PruneImpl | None = None
+) -> dict[str, Any]:
+    """[MASK] attention and [MASK] representations, full model vs subnetworks, on ``run``.
+
+    Writes ``RUN/inspection.json``, ``figures/mask_attention.png`` and ``figures/tsne.png``
+    and refreshes the report (see :mod:`bertology.prune.readout`).
+    """
+    run = Path(run)
+    model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
+    results, arrays = inspect_masks(model, tokenizer, test, masks, soft, scoring["batch_size"])
+    atomic_write_json(run / "inspection.json", results)
+    (run / "figures").mkdir(exist_ok=True)
+    every = results["mask_attention"]["all"]
+    layers = list(range(results["layers"]))
+    line_plot(
+        {
+            f"{g}, {side}": (layers, every[side][g])
+            for g in ("subject", "template")
+            for side in ("full", "subnetwork")
+        },
+        run / "figures" / "mask_attention.png",
+        "[MASK]'s attention share by layer (mean over heads and test facts)",
+        "layer",
+        "share of attention",
+    )
+    rep = results["representations"]
+    scatter_panels(
+        {
+            f"full model (silhouette {rep['silhouette_full']:.2f})": arrays["tsne_full"],
+            f"own subnetwork (silhouette {rep['silhouette_subnetwork']:.2f})": arrays[
+                "tsne_subnetwork"
+            ],
+        },
+        arrays["labels"],
+        run / "figures" / "tsne.png",
+        "t-SNE of [MASK]'s final hidden state, coloured by relation",
+    )
+    write_report(run, title="bertology prune")
+    print_inspection(results)
+    return results
