@@ -135,9 +135,9 @@ def test_progress_tokens_and_elapsed_time_are_reported_right(
     """The summary line counts the tokens of the scored sentences (special tokens included,
     the skipped one not), the bar advances once per scored sentence and is stopped, and the
     elapsed times (result and per-batch log) lie within the call's wall time."""
-    import rich.progress
+    import bertology.syntax.uas as uas_module
 
-    monkeypatch.setattr(rich.progress, "Progress", FakeProgress)
+    monkeypatch.setattr(uas_module, "Progress", FakeProgress)  # where compute_uas binds it
     FakeProgress.made.clear()
     many = _many(trees, 7)
     lengths = [len(wp_tok(" ".join(t.forms))["input_ids"]) for t in many]
