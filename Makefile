@@ -27,7 +27,7 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 # Mutation testing of the modules that compute reported numbers (not part of `make test`;
-# well over an hour on 2 cores over all modules; --modules for a subset). Report:
+# about 36 min on 2 cores over all modules; --modules for a subset). Report:
 # runs/mutation/report.md.
 mutation: $(STAMP)
 	$(PY) mutation/run.py --out runs/mutation

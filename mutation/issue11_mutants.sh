@@ -21,7 +21,7 @@ PY
 }
 run ge_threshold bertology/prune/masks.py "return scores > _logit(threshold)" "return scores >= _logit(threshold)" tests/prune
 run roberta_space bertology/probe/scoring.py "        after_space = mask_follows_space(f.prompts[0], MASK)" "        after_space = True" tests/probe
-run split_candidates bertology/probe/scoring.py "for f in candidate_facts if candidate_facts is not None else facts:" "for f in facts:" tests/probe tests/prune
+run split_candidates bertology/probe/scoring.py "candidates, candidate_facts if candidate_facts is not None else facts" "candidates, facts" tests/probe tests/prune
 run last_epoch_mask bertology/prune/train.py "out.mask = _to_mask(relation, mm.targets, best, cfg, identity)" "out.mask = _to_mask(relation, mm.targets, [g.detach().clone() for g in scores], cfg, identity)" tests/prune
 run in_place_write bertology/io.py "    tmp = _tmp_sibling(path)
     try:

@@ -93,14 +93,16 @@ class Outcome:
     context: str = ""
 
 
-def _copy_tree(dst: Path) -> None:
+def _copy_tree(dst: Path, src: Path = ROOT) -> None:
+    """Copy the package, tests and configs of ``src`` (the working tree, or the run's first
+    copy, so that every worker tests the same snapshot whatever happens to the working tree)."""
     if dst.exists():
         shutil.rmtree(dst)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".coverage*")
     for name in ("bertology", "tests", "configs"):
-        if (ROOT / name).exists():
-            shutil.copytree(ROOT / name, dst / name, ignore=ignore)
-    shutil.copy2(ROOT / "pyproject.toml", dst / "pyproject.toml")
+        if (src / name).exists():
+            shutil.copytree(src / name, dst / name, ignore=ignore, symlinks=True)
+    shutil.copy2(src / "pyproject.toml", dst / "pyproject.toml")
 
 
 def _pytest_args(tree: Path) -> list[str]:
@@ -238,7 +240,7 @@ def run_mutants(
 ) -> list[Outcome]:
     """Run every mutant, one child per worker tree at a time (stage 2 only for survivors)."""
     _preimport()
-    originals = {m.module: (ROOT / m.module).read_text() for m, _, _ in todo}
+    originals = {m.module: (trees[0] / m.module).read_text() for m, _, _ in todo}
     free = list(trees)
     running: dict[int, tuple[int, Mutant, Path, float, list[str], float]] = {}
     results: list[Outcome] = []
@@ -334,13 +336,15 @@ def main() -> None:
     timeout = args.timeout or max(60.0, 3 * clean_s)
     trees = [base] + [out / f"tree-{w}" for w in range(1, args.workers)]
     for t in trees[1:]:
-        _copy_tree(t)
+        _copy_tree(t, base)
 
     outcomes: list[Outcome] = []
     todo: list[tuple[Mutant, list[str], list[str]]] = []
     keys: dict[str, str] = {}
     for module in modules:
-        source = (ROOT / module).read_text()
+        # the copy's source, not the working tree's: it is what the coverage pass measured and
+        # what the workers mutate, even if the working tree changes during the run
+        source = (base / module).read_text()
         lines = source.splitlines()
         where = _function_of(source)
         ms = mutants(module, source)
