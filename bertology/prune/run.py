@@ -9,13 +9,13 @@ overlap. ``specialize`` evaluates every relation under every relation's mask.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 from bertology.console import console
 from bertology.data.facts import Fact, read_facts
 from bertology.distributed import init_distributed
+from bertology.errors import InputError
 from bertology.models.load import load_mlm
 from bertology.probe.scoring import CandidateSet
 from bertology.prune.analysis import (
@@ -34,8 +34,31 @@ from bertology.rundir import RunDir
 
 
 def mask_filename(relation: str) -> str:
-    """A file name for a relation (path separators and odd characters replaced)."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", relation) + ".safetensors"
+    """A file name for a relation, one-to-one: letters, digits, ``.`` and ``-`` stay; every
+    other byte of the UTF-8 name, ``_`` included, becomes ``_XX`` (hex), so ``Made Of`` and
+    ``Made_Of`` get ``Made_20Of`` and ``Made_5FOf``, and ``/`` cannot leave ``masks/``. A
+    leading ``.`` is escaped too (no hidden files). The relation itself is in the file's
+    metadata, which is what loading reads."""
+    out = []
+    for i, ch in enumerate(relation):
+        if (ch.isascii() and (ch.isalnum() or ch == "-")) or (ch == "." and i > 0):
+            out.append(ch)
+        else:
+            out.append("".join(f"_{b:02X}" for b in ch.encode("utf-8")))
+    return "".join(out) + ".safetensors"
+
+
+def check_mask_filenames(relations: list[str]) -> None:
+    """Refuse relations whose mask files would clash on a case-insensitive file system."""
+    seen: dict[str, str] = {}
+    for r in relations:
+        key = mask_filename(r).lower()
+        if key in seen and seen[key] != r:
+            raise InputError(
+                f"relations {seen[key]!r} and {r!r} differ only in letter case: their mask "
+                "files would overwrite each other on a case-insensitive file system; rename one"
+            )
+        seen[key] = r
 
 
 def by_relation(facts: list[Fact]) -> dict[str, list[Fact]]:
@@ -66,6 +89,7 @@ def prune(
     # the ranking vocabulary, resolved once for training and analysis (a candidates file is
     # read here, so a missing or empty one stops the run before the model loads)
     candidates = CandidateSet.resolve(config.train.candidates, factset.facts)
+    check_mask_filenames(sorted({f.relation for f in factset.facts}))
     ctx = init_distributed(config.impl.device)
     if model is None:
         model, tokenizer = load_mlm(

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from bertology.cli_config import Flag, config_command, option, out_option
+from bertology.errors import InputError
 from bertology.train.config import MOVED, PretrainConfig
 
 FLAGS = [
@@ -26,7 +27,10 @@ torchrun --nproc_per_node N -m bertology.cli pretrain ...
 
 
 def _prepare(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    saved = Path(params["out"]) / "config.yaml"
+    out = Path(params["out"])
+    if params["resume"] and not out.is_dir():
+        raise InputError("--resume: no such run directory (a mistyped --out?)", out)
+    saved = out / "config.yaml"
     return (str(saved) if params["resume"] and saved.exists() else None), {}
 
 

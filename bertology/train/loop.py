@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import math
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -156,16 +158,19 @@ class Trainer:
         return resume_point(self.ckpt_dir, self.resume, self.dist.is_main, self.log, self.out)
 
     def _open_run_dir(self, start: tuple[int, Path] | None) -> None:
+        if start is not None:  # every rank checks, so that all stop together
+            saved = read_trainer_state(start[1])["science_config"]
+            changed = config_changes(saved, self.cfg.science_dict())
+            if changed:  # refused: config.yaml must describe the model that was trained
+                raise InputError(
+                    "cannot resume with settings that change the science ("
+                    + "; ".join(changed)
+                    + "); only impl.* and checkpoint.* may change on resume",
+                    self.out,
+                )
         if not self.dist.is_main:
             return
         if start is not None:
-            saved = read_trainer_state(start[1])["science_config"]
-            changed = config_changes(saved, self.cfg.science_dict())
-            if changed:
-                self.log(
-                    "config changed since the checkpoint (the result will differ from an "
-                    "uninterrupted run): " + "; ".join(changed)
-                )
             self._truncate_metrics(start[0])
         self.run_dir = RunDir(self.out, "pretrain", self.cfg.to_dict(), str(self.device))
 
@@ -196,7 +201,10 @@ class Trainer:
             f"{self.device}, {cfg.impl.precision}, world size {self.dist.world}"
         )
         self.optimizer = build_optimizer(cfg, self.model)
-        torch.manual_seed(cfg.train.seed + 1000 * self.dist.rank)  # dropout streams per rank
+        rank_seed = cfg.train.seed + 1000 * self.dist.rank  # all RNGs: equal runs, equal files
+        torch.manual_seed(rank_seed)  # dropout streams per rank
+        random.seed(rank_seed)
+        np.random.seed(rank_seed % 2**32)
         if start is not None:
             restored = load_optimizer_and_rng(
                 start[1], self.optimizer, self.param_names, self.dist.rank, self.dist.world

@@ -71,3 +71,18 @@ def test_a_saved_config_with_a_bad_value_names_its_line(tmp_path):
     (tmp_path / "config.yaml").write_text(OLD.replace("  epochs: 3", "  epochs: three"))
     with pytest.raises(InputError, match=r"config.yaml:13: train.epochs: expected int"):
         load_run_config(tmp_path)
+
+
+def test_mask_file_names_are_one_to_one_and_stay_in_the_masks_directory():
+    from bertology.prune.run import check_mask_filenames, mask_filename
+
+    names = ["Made Of", "Made_Of", "Made-Of", "a/b", "../up", ".hidden", "héllo", "P19", "x.y"]
+    files = [mask_filename(n) for n in names]
+    assert len(set(files)) == len(names)  # no two relations share a file
+    assert mask_filename("Made Of") == "Made_20Of.safetensors"
+    assert mask_filename("Made_Of") == "Made_5FOf.safetensors"
+    assert all("/" not in f and not f.startswith(".") for f in files)
+    assert mask_filename("P19") == "P19.safetensors"  # plain names stay readable
+    check_mask_filenames(names)
+    with pytest.raises(InputError, match="'isa' and 'IsA' differ only in letter case"):
+        check_mask_filenames(["isa", "IsA"])

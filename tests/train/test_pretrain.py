@@ -368,9 +368,9 @@ def test_torch_compile_path_gives_the_eager_losses(tiny_config, tmp_path):
     np.testing.assert_allclose(losses[True], losses[False], rtol=1e-4)
 
 
-def test_resume_warns_only_when_a_science_setting_changed(tiny_config, tmp_path, capsys):
+def test_resume_refuses_only_a_changed_science_setting(tiny_config, tmp_path, capsys):
     """impl (speed, logging) and checkpoint (what is saved) may change on resume silently;
-    a science setting changing is named in the warning."""
+    a changed science setting is refused, named in the error, and config.yaml is kept."""
     base = dict(train={"max_steps": 4}, checkpoint={"every": 2}, eval={"evaluators": []})
 
     def kill(step, row):
@@ -390,7 +390,7 @@ def test_resume_warns_only_when_a_science_setting_changed(tiny_config, tmp_path,
     pretrain(speed, tmp_path / "speed", resume=True)
     assert "config changed" not in capsys.readouterr().err
     science = tiny_config(**{**base, "train": {"max_steps": 4, "lr": 1e-3}})
-    pretrain(science, tmp_path / "science", resume=True)
-    err = capsys.readouterr().err
-    assert "config changed since the checkpoint" in err
-    assert "train.lr: 0.002 -> 0.001" in err.split("config changed")[1].split("\n")[0]
+    before = (tmp_path / "science" / "config.yaml").read_bytes()
+    with pytest.raises(InputError, match=r"cannot resume .*train\.lr: 0\.002 -> 0\.001"):
+        pretrain(science, tmp_path / "science", resume=True)
+    assert (tmp_path / "science" / "config.yaml").read_bytes() == before  # still the trained one

@@ -1,0 +1,69 @@
+"""The CLI's one error boundary (issue 13): usage errors and bad input exit 2 with one clear
+message and no traceback; ``--debug`` (or ``BERTOLOGY_DEBUG=1``) shows the traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bertology.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["probe", "--model"], "Option '--model' requires an argument"),
+        (["probe", "-m", "m", "-f", "f", "--out", "o", "--batch-size", "abc"], "--batch-size: impl.batch_size: expected int, got 'abc'"),
+        (["probe", "-m", "m", "-f", "f"], "Missing option '--out'"),
+        (["nosuchcommand"], "No such command 'nosuchcommand'"),
+        (["masks", "nosuch"], "No such command 'nosuch'"),
+        (["prune", "-m", "m", "-f", "f", "--out", "o", "--set", "train.epoch=3"], "unknown config key 'train.epoch' (did you mean 'train.epochs'?)"),
+        (["uas", "-m", "m", "--out", "o", "--from-agg", "max"], "from_agg: expected 'first' | 'mean' | 'sum', got 'max'"),
+        (["pretrain", "--resume", "--out", "no/such/run"], "no/such/run: --resume: no such run directory"),
+        (["world", "--out", "w", "--set", "tokens"], "--set expects key=value"),
+    ],
+    ids=lambda x: " ".join(x) if isinstance(x, list) else None,
+)  # fmt: skip
+def test_a_usage_or_input_error_is_one_clear_line_and_exit_2(tmp_path, args, says):
+    proc = _run(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert says in proc.stderr, proc.stderr
+    assert not list(tmp_path.iterdir())  # nothing was written
+
+
+def test_bare_bertology_shows_the_commands_and_exits_2(tmp_path):
+    proc = _run(cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "probe" in proc.stdout + proc.stderr and "pretrain" in proc.stdout + proc.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    args = ["pretrain", "--resume", "--out", "no/such/run"]
+    for extra, env in (([], {"BERTOLOGY_DEBUG": "1"}), (["--debug"], None)):
+        proc = _run(*args, *extra, cwd=tmp_path, env=env)
+        assert proc.returncode == 1 and "Traceback" in proc.stderr
+        assert "InputError" in proc.stderr and "no such run directory" in proc.stderr
+
+
+def test_a_long_offending_input_is_cut_in_the_message(tmp_path):
+    long = "x" * 5000
+    proc = _run("probe", "-m", "m", "-f", "f", "--out", "o", "--set", f"split={long}", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("bertology: error: ") and len(line) <= 420 and line.endswith("…")
