@@ -103,10 +103,6 @@ def test_masks_stats_names_a_file_that_is_not_a_mask(
     _assert_input_error(proc, "mask.safetensors:")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse reports bad UTF-8 as 'text.txt: ... at byte N', not the line (issue 13)",
-)
 def test_parse_names_the_line_of_bad_text(tmp_path: Path) -> None:
     """Guards ``parse --text``: raw text is line-oriented, so an undecodable byte on line 2 is
     reported as FILE:2 (a byte offset alone sends the user counting bytes)."""

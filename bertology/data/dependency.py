@@ -27,7 +27,7 @@ from rich.progress import Progress
 
 from bertology.console import say
 from bertology.errors import InputError
-from bertology.io import atomic_write_text
+from bertology.io import atomic_write_text, iter_text_lines
 
 #: Relation labels of the root word (UD writes ``root``, spaCy's English scheme ``ROOT``).
 ROOT_DEPRELS = frozenset({"root", "ROOT"})
@@ -148,24 +148,20 @@ def iter_conllu(path: str | Path) -> Iterator[DependencySentence]:
     Raises :class:`InputError` with ``FILE:LINE`` on the first malformed line.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", path)
     block: list[tuple[int, str]] = []
     word_lines: list[int] = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, raw in enumerate(f, start=1):
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                if word_lines:
-                    yield _block_to_sentence(block, path, word_lines)
-                elif block and any(not b.startswith("#") for _, b in block):
-                    raise InputError("sentence has no syntactic words", path, block[0][0])
-                block, word_lines = [], []
-                continue
-            is_token = not line.startswith("#")
-            if is_token and _check_token_line(line.split("\t"), path, lineno) == "word":
-                word_lines.append(lineno)
-            block.append((lineno, line))
+    for lineno, line in iter_text_lines(path):
+        if not line.strip():
+            if word_lines:
+                yield _block_to_sentence(block, path, word_lines)
+            elif block and any(not b.startswith("#") for _, b in block):
+                raise InputError("sentence has no syntactic words", path, block[0][0])
+            block, word_lines = [], []
+            continue
+        is_token = not line.startswith("#")
+        if is_token and _check_token_line(line.split("\t"), path, lineno) == "word":
+            word_lines.append(lineno)
+        block.append((lineno, line))
     if word_lines:
         yield _block_to_sentence(block, path, word_lines)
 
@@ -307,14 +303,7 @@ def parse_texts(
 
 def read_text_lines(path: str | Path) -> list[tuple[int, str]]:
     """Non-blank lines of a text file as ``(line_number, text)``; an empty file is an error."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as e:
-        raise InputError(f"expected UTF-8 text ({e.reason} at byte {e.start})", path) from None
-    rows = [(i, line.strip()) for i, line in enumerate(lines, start=1) if line.strip()]
+    rows = [(i, line.strip()) for i, line in iter_text_lines(path) if line.strip()]
     if not rows:
         raise InputError("no text found (the file is empty)", path)
     return rows

@@ -20,6 +20,7 @@ from torch import Tensor
 from bertology.data.facts import MASK, Fact
 from bertology.data.vocab import mask_follows_space, object_token_id
 from bertology.errors import InputError
+from bertology.io import iter_text_lines
 from bertology.models.heads import logits_at, mask_positions
 from bertology.models.load import mask_token, mask_token_id
 from bertology.models.packing import packed_linears
@@ -54,7 +55,7 @@ def read_candidate_file(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.exists():
         raise InputError("candidate file not found", path)
-    words = [w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip()]
+    words = [w.strip() for _, w in iter_text_lines(path) if w.strip()]
     if not words:
         raise InputError("candidate file is empty", path)
     return words

@@ -21,6 +21,7 @@ import numpy as np
 
 from bertology.data.dependency import iter_conllu
 from bertology.errors import InputError
+from bertology.io import iter_text_lines
 
 _TABULAR = {
     ".jsonl": "json",
@@ -69,11 +70,10 @@ def iter_texts(paths: Iterable[str], text_column: str = "text") -> Iterator[tupl
             raise InputError("training/validation file not found", p)
         fmt = _TABULAR.get(p.suffix.lower())
         if fmt is None:
-            with open(p, encoding="utf-8") as f:
-                for lineno, line in enumerate(f, start=1):
-                    text = line.strip()
-                    if text:
-                        yield str(p), lineno, text
+            for lineno, line in iter_text_lines(p):
+                text = line.strip()
+                if text:
+                    yield str(p), lineno, text
         else:
             yield from _iter_tabular(p, fmt, text_column)
 
