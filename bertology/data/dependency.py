@@ -131,6 +131,7 @@ def _block_to_sentence(
         if head == k + 1:
             raise InputError(f"word {k + 1} is its own HEAD", path, lineno)
     meta = {str(k): str(v) for k, v in (tokenlist.metadata or {}).items()}
+    _check_tree([int(t["head"]) for t in words], JOINED in meta, path, lines[0][0])
     return DependencySentence(
         forms=[str(t["form"]) for t in words],
         heads=[int(t["head"]) for t in words],
@@ -142,10 +143,43 @@ def _block_to_sentence(
     )
 
 
+# Metadata key of a tree that bertology joined from several sentences of one text line (the
+# spaCy parse cache of pre-training): only such a tree may have several roots.
+JOINED = "joined_sentences"
+
+
+def _check_tree(heads: list[int], joined: bool, path: Path, line: int) -> None:
+    """One tree: a root, no cycle, and one root unless bertology joined the sentence."""
+    roots = [k + 1 for k, h in enumerate(heads) if h == 0]
+    if not roots:
+        raise InputError("the sentence has no root (no word with HEAD 0)", path, line)
+    if len(roots) > 1 and not joined:
+        listed = ", ".join(map(str, roots[:5])) + (", ..." if len(roots) > 5 else "")
+        raise InputError(
+            f"the sentence has {len(roots)} roots (words {listed}); a tree has one", path, line
+        )
+    state = [0] * (len(heads) + 1)  # 0: unseen, 1: on the current path, 2: reaches a root
+    state[0] = 2
+    for start in range(1, len(heads) + 1):
+        path_words, w = [], start
+        while state[w] == 0:
+            state[w] = 1
+            path_words.append(w)
+            w = heads[w - 1]
+        if state[w] == 1:  # came back to a word of this path
+            cycle = path_words[path_words.index(w) :]
+            words = " -> ".join(map(str, [*cycle, w]))
+            raise InputError(f"the HEADs form a cycle ({words})", path, line)
+        for v in path_words:
+            state[v] = 2
+
+
 def iter_conllu(path: str | Path) -> Iterator[DependencySentence]:
     """Yield the sentences of a CoNLL-U file one at a time (syntactic words only).
 
-    Raises :class:`InputError` with ``FILE:LINE`` on the first malformed line.
+    Raises :class:`InputError` with ``FILE:LINE`` on the first malformed line, and at the
+    sentence's first line for a tree without a root, with a cycle, or with several roots
+    (allowed only in trees bertology joined, marked ``# joined_sentences = N``).
     """
     path = Path(path)
     block: list[tuple[int, str]] = []

@@ -32,6 +32,7 @@ class PackStats:
     edges: int = 0
     dropped_edges: int = 0
     sentences_with_trees: int = 0
+    several_roots: int = 0  # trees joined from several sentences of one line (spaCy cache)
 
 
 class _RowWriter:
@@ -188,6 +189,7 @@ def pack_sentences(
             stats.sentences += 1
             stats.tokens += len(ids)
             stats.sentences_with_trees += s.heads is not None
+            stats.several_roots += s.heads is not None and s.heads.count(0) > 1
             packer.add(ts)
 
     try:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bertology.data.dependency import (
+    JOINED,
     DependencySentence,
     doc_to_sentences,
     load_spacy,
@@ -20,6 +21,9 @@ from bertology.data.dependency import (
 from bertology.errors import InputError
 from bertology.syntax.uas import compute_uas
 from bertology.train.corpus import file_identity, iter_texts
+
+# In the cache key: version 2 marks trees joined from several sentences (several roots).
+PARSE_CACHE_VERSION = 2
 
 
 def parse_with_spacy_cached(
@@ -39,7 +43,9 @@ def parse_with_spacy_cached(
     nlp = None
     for src in paths:
         key = hashlib.sha256(
-            json.dumps([file_identity(src), text_column, spacy_model, limit]).encode()
+            json.dumps(
+                [PARSE_CACHE_VERSION, file_identity(src), text_column, spacy_model, limit]
+            ).encode()
         ).hexdigest()[:20]
         target = Path(cache_dir) / f"parse-{key}.conllu"
         out.append(str(target))
@@ -67,7 +73,12 @@ def parse_with_spacy_cached(
                 off += len(p.forms)
             if not forms:
                 raise InputError("spaCy found no words in this line", src, line)
-            trees.append(DependencySentence(forms, heads, rels, upos, sent_id=str(line), text=text))
+            meta = {JOINED: str(len(parts))} if len(parts) > 1 else {}
+            trees.append(
+                DependencySentence(
+                    forms, heads, rels, upos, sent_id=str(line), text=text, metadata=meta
+                )
+            )
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         write_conllu(trees, target)
     return out

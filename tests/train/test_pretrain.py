@@ -248,35 +248,37 @@ def test_interrupted_save_leaves_no_half_checkpoint(tiny_config, tmp_path, monke
 
 
 def test_resume_with_a_different_tokenizer_is_refused(tiny_config, tmp_path, toy_world):
+    """A changed tokenizer setting is refused by the science check; a tokenizer whose files
+    changed under the same tokenizer.path is refused by its fingerprint."""
     from bertology.models import train_wordpiece_tokenizer
 
-    cfg = tiny_config(train={"max_steps": 2}, checkpoint={"every": 0}, eval={"evaluators": []})
-    run = tmp_path / "run"
-    pretrain(cfg, run)
-    other = tmp_path / "other-tok"
-    train_wordpiece_tokenizer(["completely other words"] * 10, vocab_size=80).save_pretrained(
-        str(other)
+    text = (toy_world / "corpus" / "train.txt").read_text().splitlines()[:300]
+    tok_dir = tmp_path / "tok"
+    train_wordpiece_tokenizer(text, vocab_size=200).save_pretrained(str(tok_dir))
+    common = dict(
+        train={"max_steps": 4},
+        checkpoint={"every": 2},
+        tokenizer={"path": str(tok_dir)},
+        eval={"evaluators": []},
     )
+
+    def kill(step, row):
+        if step == 3:
+            raise _Killed
+
+    run = tmp_path / "run"
+    with pytest.raises(_Killed):
+        pretrain(tiny_config(**common), run, on_step=kill)
+    train_wordpiece_tokenizer(["completely other words"] * 10, vocab_size=80).save_pretrained(
+        str(tok_dir)
+    )  # other files under the same path
     with pytest.raises(
         InputError, match="tokenizer of tokenizer.path=.* differs from the checkpoint's"
     ):
-        pretrain(
-            tiny_config(
-                train={"max_steps": 4}, tokenizer={"path": str(other)}, eval={"evaluators": []}
-            ),
-            run,
-            resume=True,
-        )
-    with pytest.raises(
-        InputError, match=r"tokenizer settings differ.*tokenizer.vocab_size: 200 -> 300"
-    ):
-        pretrain(
-            tiny_config(
-                train={"max_steps": 4}, tokenizer={"vocab_size": 300}, eval={"evaluators": []}
-            ),
-            run,
-            resume=True,
-        )
+        pretrain(tiny_config(**common), run, resume=True)
+    with pytest.raises(InputError, match=r"cannot resume .*tokenizer.vocab_size: 200 -> 300"):
+        changed = {**common, "tokenizer": {"path": str(tok_dir), "vocab_size": 300}}
+        pretrain(tiny_config(**changed), run, resume=True)
 
 
 def test_a_run_directory_with_checkpoints_needs_resume(tiny_config, tmp_path):
@@ -328,11 +330,18 @@ def test_cli_pretrain_with_set_overrides_and_resume(tiny_config, tmp_path, toy_w
     )
     assert r.exit_code == 0, r.output
     assert [s for s, _ in list_checkpoints(run / "checkpoints")] == [0, 2, 3]
+    # --resume reads RUN/config.yaml; a --set outside impl/checkpoint is refused, naming it
     r = CliRunner().invoke(
         app, ["pretrain", "--out", str(run), "--resume", "--set", "train.max_steps=5"]
     )
-    assert r.exit_code == 0, r.output
-    assert [s for s, _ in list_checkpoints(run / "checkpoints")] == [0, 2, 3, 4, 5]
+    assert isinstance(r.exception, InputError), r.output
+    assert "train.max_steps: 3 -> 5" in str(r.exception)
+    assert [s for s, _ in list_checkpoints(run / "checkpoints")] == [0, 2, 3]
+    r = CliRunner().invoke(
+        app, ["pretrain", "--out", str(run), "--resume", "--set", "impl.print_every=1"]
+    )
+    assert r.exit_code == 0, r.output  # speed settings may change; the run is complete
+    assert [s for s, _ in list_checkpoints(run / "checkpoints")] == [0, 2, 3]
 
 
 def test_continue_pretraining_from_an_hf_model_directory(tiny_config, tmp_path):
