@@ -12,7 +12,13 @@ from safetensors.torch import load, save
 
 from bertology.distributed import gather_bytes
 from bertology.prune.outcome import RelationTraining
-from bertology.prune.storage import mask_from_parts, mask_metadata, mask_tensors
+from bertology.prune.storage import (
+    check_payload,
+    mask_from_parts,
+    mask_metadata,
+    mask_tensors,
+    payload_digest,
+)
 from bertology.prune.targets import Target
 
 
@@ -41,9 +47,10 @@ def encode_results(results: dict[str, RelationTraining]) -> bytes:
         row = {k: v for k, v in asdict(replace(r, mask=None)).items() if k != "mask"}
         m = r.mask
         if m is not None:
-            row["mask"] = mask_metadata(m)
             soft = torch.float32 if m.soft is not None else None
-            tensors.update({f"{i}/{k}": v for k, v in mask_tensors(m, soft).items()})
+            parts = mask_tensors(m, soft)
+            row["mask"] = {**mask_metadata(m), "payload_sha256": payload_digest(parts)}
+            tensors.update({f"{i}/{k}": v for k, v in parts.items()})
         rows.append(row)
     text = json.dumps(rows, default=str).encode()
     tensors["results.json"] = torch.frombuffer(bytearray(text), dtype=torch.uint8)
@@ -61,6 +68,7 @@ def decode_results(blob: bytes, targets: list[Target]) -> dict[str, RelationTrai
         if meta is not None:
             prefix = f"{i}/"
             parts = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
+            check_payload(meta, parts, f"rank results for {row['relation']!r}")
             mask = mask_from_parts(meta, parts)
             if [t.name for t in mask.targets] != [t.name for t in targets]:
                 raise RuntimeError(f"rank results for {row['relation']!r} have other mask targets")

@@ -59,12 +59,32 @@ def relation_heatmap(
     )
 
 
+def mask_paths(paths: Sequence[Path]) -> list[Path]:
+    """Mask files, with a prune run directory (or its ``masks/``) standing for all its masks."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            d = p / "masks" if (p / "masks").is_dir() else p
+            found = sorted(d.glob("*.safetensors"))
+            if not found:
+                raise InputError(
+                    "a directory with no masks: give mask files (.safetensors), or a prune run "
+                    "directory (its masks/ are used)",
+                    p,
+                )
+            out += found
+        else:
+            out.append(p)
+    return out
+
+
 def _load(paths: Sequence[Path], model: Any = None) -> list[SubnetworkMask]:
     return [load_mask(p, model) for p in paths]
 
 
 def mask_stats(paths: Sequence[Path]) -> dict[str, Any]:
     """Sparsity of each mask overall, per layer and per kind; printed and returned."""
+    paths = mask_paths(paths)
     out = {}
     for p, m in zip(paths, _load(paths), strict=True):
         s = sparsity_stats(m)
@@ -89,6 +109,7 @@ def mask_stats(paths: Sequence[Path]) -> dict[str, Any]:
 
 def mask_overlap(paths: Sequence[Path], out: Path | None = None) -> dict[str, Any]:
     """Jaccard overlap of kept weights (overall and per layer); optional JSON + heatmap."""
+    paths = mask_paths(paths)
     if len(paths) < 2:
         raise InputError("overlap needs at least two mask files")
     ov = jaccard_overlap(_load(paths))
@@ -113,6 +134,7 @@ def mask_combine(
     full model, the relation's own mask and the combination. ``impl`` (a
     :class:`~bertology.prune.config.PruneImpl`) replaces the run's speed settings.
     """
+    paths = mask_paths(paths)
     masks = _load(paths)
     combo = combine_masks(masks, how)
     save_mask(combo, out)

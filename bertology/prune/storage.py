@@ -8,13 +8,17 @@ Stochastic soft masks σ(G) can be added as fp16 under ``soft/<name>``. The meta
 - ``model_name``, ``model_shape_hash`` (names and shapes of every parameter),
   ``model_fingerprint`` (first values of the target weights);
 - ``relation``, ``mode``, ``threshold``, ``layers`` (``"6-11"``), ``sparsity``;
-- ``targets`` (JSON: name, layer, kind, shape) and ``config`` (JSON: the training settings).
+- ``targets`` (JSON: name, layer, kind, shape) and ``config`` (JSON: the training settings);
+- ``payload_sha256``: the SHA-256 of the tensors, verified on load (a file written before
+  checksums loads with a warning).
 
-:func:`load_mask` with a model refuses a mask made for another model.
+:func:`load_mask` with a model refuses a mask made for another model, and refuses a file whose
+tensors do not match their checksum.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save
 from torch import Tensor
 
+from bertology.console import warn
 from bertology.errors import InputError
 from bertology.io import atomic_write_bytes
 from bertology.prune.masks import SubnetworkMask
@@ -61,9 +66,33 @@ def mask_tensors(mask: SubnetworkMask, soft_dtype: torch.dtype | None = None) ->
     return tensors
 
 
+def payload_digest(tensors: dict[str, Tensor]) -> str:
+    """SHA-256 of a mask's tensors (names, dtypes, shapes and bytes, in name order): stored as
+    ``payload_sha256`` and checked on load, so a corrupted file is refused, not used."""
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def check_payload(meta: dict[str, str], tensors: dict[str, Tensor], where: str | Path) -> None:
+    """Refuse tensors whose digest differs from the metadata's; warn for a file written before
+    masks carried one."""
+    want = meta.get("payload_sha256")
+    if want is None:
+        warn(f"{where}: the mask file carries no checksum (written before checksums); not verified")
+        return
+    if payload_digest(tensors) != want:
+        raise InputError("the mask data does not match its checksum: the file is corrupted", where)
+
+
 def mask_bytes(mask: SubnetworkMask, soft: bool = False) -> bytes:
     """The safetensors file of ``mask`` as bytes (``soft`` adds σ(G) in fp16)."""
-    return save(mask_tensors(mask, torch.float16 if soft else None), metadata=mask_metadata(mask))
+    tensors = mask_tensors(mask, torch.float16 if soft else None)
+    meta = {**mask_metadata(mask), "payload_sha256": payload_digest(tensors)}
+    return save(tensors, metadata=meta)
 
 
 def mask_metadata(mask: SubnetworkMask) -> dict[str, str]:
@@ -140,7 +169,12 @@ def load_mask(path: str | Path, model: Any = None) -> SubnetworkMask:
     meta = read_metadata(path)
     if model is not None:
         check_model(meta, model, path, mask_targets(meta))
-    return mask_from_parts(meta, load_file(str(path)))
+    try:
+        raw = load_file(str(path))
+    except Exception as e:  # noqa: BLE001 - safetensors raises several types
+        raise InputError(f"unreadable mask data ({e})", path) from None
+    check_payload(meta, raw, path)
+    return mask_from_parts(meta, raw)
 
 
 def mask_targets(meta: dict[str, str]) -> list[Target]:
