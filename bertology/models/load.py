@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import safe_open
 
 from bertology.errors import InputError
 
@@ -57,7 +59,7 @@ def quiet_transformers() -> Iterator[None]:
     """No progress bars or info logs from transformers inside the block (loading, saving)."""
     from transformers.utils import (
         logging as hf_logging,  # transformers: slow to import, only on this path
-    )  # transformers: slow to import, only on this path
+    )
 
     old = hf_logging.get_verbosity()
     bars = hf_logging.is_progress_bar_enabled()
@@ -69,6 +71,49 @@ def quiet_transformers() -> Iterator[None]:
         hf_logging.set_verbosity(old)
         if bars:
             hf_logging.enable_progress_bar()
+
+
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0] if text else ''}"
+
+
+def check_model_dir(src: str | Path) -> None:
+    """A local model directory is checked file by file before transformers reads it, so a
+    missing, truncated or unreadable file is an error naming that file (a hub name is left to
+    transformers)."""
+    d = Path(src)
+    if not d.exists():
+        return
+    if not d.is_dir():
+        raise InputError("expected a model directory, got a file", d)
+    cfg = d / "config.json"
+    if not cfg.exists():
+        raise InputError("not a Hugging Face model directory (no config.json)", d)
+    try:
+        json.loads(cfg.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(
+            f"broken config.json ({getattr(e, 'msg', e)})", cfg, getattr(e, "lineno", None)
+        ) from None
+    weights = [d / w for w in WEIGHT_FILES if (d / w).exists()]
+    if not weights:
+        raise InputError(f"no model weights (expected one of {', '.join(WEIGHT_FILES)})", d)
+    if weights[0].name == "model.safetensors":
+        try:
+            with safe_open(str(weights[0]), framework="pt"):
+                pass  # opening checks the header against the file's length (truncation)
+        except Exception as e:  # noqa: BLE001 - safetensors raises several types
+            raise InputError(
+                f"unreadable safetensors file, truncated or corrupted ({e})", weights[0]
+            ) from None
+    if not (d / "tokenizer.json").exists():
+        raise InputError(
+            "no tokenizer.json: bertology needs a fast tokenizer saved with the model", d
+        )
 
 
 def load_mlm(
@@ -88,23 +133,22 @@ def load_mlm(
     from transformers import (  # transformers: slow to import, only on this path
         AutoModelForMaskedLM,
         AutoTokenizer,
-    )  # transformers: slow to import, only on this path
+    )
 
     if attn not in ("eager", "sdpa"):
         raise InputError(f"unknown attention implementation {attn!r}; known: eager, sdpa")
     torch_dtype = resolve_dtype(dtype)
     dev = resolve_device(device)
     src = str(name_or_path)
-    if Path(src).exists() and not (Path(src) / "config.json").exists():
-        raise InputError("not a Hugging Face model directory (no config.json)", src)
+    check_model_dir(src)
     try:
         with quiet_transformers():
             model, info = AutoModelForMaskedLM.from_pretrained(
                 src, dtype=torch_dtype, attn_implementation=attn, output_loading_info=True
             )
             tokenizer = AutoTokenizer.from_pretrained(src)
-    except (OSError, ValueError, KeyError) as e:
-        raise InputError(f"cannot load a masked LM from {src!r}: {e}") from None
+    except Exception as e:  # noqa: BLE001 - transformers, tokenizers, safetensors raise many types
+        raise InputError(f"cannot load a masked LM from {src!r}: {_first_line(e)}") from None
     missing_head = sorted(k for k in info.get("missing_keys", []) if k.startswith(_HEAD_PREFIXES))
     if missing_head:
         raise InputError(
@@ -152,11 +196,10 @@ def load_encoder(
         AutoModel,
         AutoModelForMaskedLM,
         AutoTokenizer,
-    )  # transformers: slow to import, only on this path
+    )
 
     src = str(name_or_path)
-    if Path(src).exists() and not (Path(src) / "config.json").exists():
-        raise InputError("not a Hugging Face model directory (no config.json)", src)
+    check_model_dir(src)
     try:
         with quiet_transformers():
             config = AutoConfig.from_pretrained(src)
@@ -166,8 +209,8 @@ def load_encoder(
                 src, dtype=resolve_dtype(dtype), attn_implementation="eager"
             )
             tokenizer = AutoTokenizer.from_pretrained(src)
-    except (OSError, ValueError, KeyError) as e:
-        raise InputError(f"cannot load a model from {src!r}: {e}") from None
+    except Exception as e:  # noqa: BLE001 - transformers, tokenizers, safetensors raise many types
+        raise InputError(f"cannot load a model from {src!r}: {_first_line(e)}") from None
     model.to(resolve_device(device))
     model.eval()
     return model, tokenizer

@@ -192,7 +192,26 @@ def read_trainer_state(path: Path) -> dict[str, Any]:
     f = Path(path) / STATE_FILE
     if not f.exists():
         raise InputError("not a bertology pre-training checkpoint (no trainer_state.json)", path)
-    return json.loads(f.read_text())
+    try:
+        state = json.loads(f.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        line = getattr(e, "lineno", None)
+        raise InputError(f"broken trainer state ({getattr(e, 'msg', e)})", f, line) from None
+    if not isinstance(state, dict):
+        raise InputError("broken trainer state (expected a JSON object)", f)
+    return state
+
+
+def _read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """A checkpoint's safetensors file; missing or unreadable is an error naming it."""
+    if not path.exists():
+        raise InputError("missing from the checkpoint (it was deleted, or the save was cut)", path)
+    try:
+        return load_file(str(path))
+    except Exception as e:  # noqa: BLE001 - safetensors raises several types
+        raise InputError(
+            f"unreadable safetensors file, truncated or corrupted ({e})", path
+        ) from None
 
 
 def load_optimizer_and_rng(
@@ -204,16 +223,16 @@ def load_optimizer_and_rng(
     """
     js = read_trainer_state(path)
     sub = Path(path) / "trainer_state"
-    if not js.get("has_optimizer") or not (sub / "optimizer.safetensors").exists():
+    if not js.get("has_optimizer"):
         raise InputError(
             "this checkpoint has no optimizer state (checkpoint.trainer_state=latest keeps it only "
             "in the newest); resume from the newest checkpoint",
             path,
         )
-    load_optimizer_tensors(optimizer, load_file(str(sub / "optimizer.safetensors")), param_names)
+    load_optimizer_tensors(optimizer, _read_tensors(sub / "optimizer.safetensors"), param_names)
     if js.get("rng") is None or js["world_size"] != world:
         return False
-    flat = load_file(str(sub / "rng.safetensors"))
+    flat = _read_tensors(sub / "rng.safetensors")
     prefix = f"rank{rank}/"
     tensors = {k[len(prefix) :]: v for k, v in flat.items() if k.startswith(prefix)}
     restore_rng({"tensors": tensors, "json": js["rng"][rank]})
