@@ -205,3 +205,12 @@ def argument(name: str, *, annotation: Any, default: Any = ..., **kw: Any) -> in
 def out_option(help: str, default: Any = ...) -> inspect.Parameter:  # noqa: A002 - typer's word
     """The ``--out/-o`` option every command writing a run directory or a file has."""
     return option("out", "--out", "-o", annotation=Path, default=default, help=help)
+
+
+OVERWRITE = option(
+    "overwrite",
+    "--overwrite",
+    annotation=bool,
+    default=False,
+    help="Replace a run already at --out (only once the new run completes).",
+)

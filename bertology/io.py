@@ -27,6 +27,15 @@ def _umask() -> int:
     return mask
 
 
+def new_temp_dir(beside: Path) -> Path:
+    """A hidden temporary directory ``.NAME.*.tmp`` next to ``beside``, with the permissions
+    of an ordinary directory (mkdtemp makes 0700)."""
+    beside.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{beside.name}.", suffix=".tmp", dir=beside.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    return tmp
+
+
 def _tmp_sibling(path: Path, suffix: str = "") -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions

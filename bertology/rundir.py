@@ -19,7 +19,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
+import os
 import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +32,8 @@ import yaml
 
 import bertology
 from bertology.config import to_dict
-from bertology.io import JsonlAppender, atomic_write_json, atomic_write_text
+from bertology.errors import InputError
+from bertology.io import JsonlAppender, atomic_write_json, atomic_write_text, new_temp_dir
 from bertology.report.html import write_report
 
 RESULTS_SCHEMA = 1
@@ -95,12 +98,57 @@ def environment_info(device: str | None = None) -> dict[str, Any]:
     return info
 
 
-class RunDir:
-    """A command's output directory. Creating one writes ``config.yaml`` and ``env.json``."""
+def check_out(path: Path, overwrite: bool) -> None:
+    """Refuse an ``--out`` that a staged run must not replace: a file, a directory that is not
+    a bertology run (its files are not ours to delete), or a finished run without
+    ``overwrite``. Stale temporaries of an interrupted run beside it are removed."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise InputError("--out is a file; expected a run directory", path)
+    if not any(path.iterdir()):
+        return
+    if not (path / "config.yaml").exists():
+        raise InputError(
+            "--out is a directory that is not a bertology run and is not empty; choose a new or "
+            "empty directory (bertology deletes no file it did not write)",
+            path,
+        )
+    if not overwrite:
+        raise InputError(
+            "a run is already here; pass --overwrite to replace it (the new run replaces it only "
+            "when it completes), or choose another --out",
+            path,
+        )
 
-    def __init__(self, path: str | Path, command: str, config: Any, device: str | None = None):
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+
+class RunDir:
+    """A command's output directory. Creating one writes ``config.yaml`` and ``env.json``.
+
+    ``staged=True`` (probe, uas, prune) builds the run in a hidden sibling and swaps it in at
+    :meth:`finish`: a command that fails leaves an existing run exactly as it was and no new
+    directory (:meth:`abandon` removes the partial one).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        command: str,
+        config: Any,
+        device: str | None = None,
+        staged: bool = False,
+        overwrite: bool = False,
+    ):
+        self.final = Path(path)
+        self.staged = staged
+        if staged:
+            check_out(self.final, overwrite)
+            self.path = new_temp_dir(self.final)
+        else:
+            self.path = self.final
+            self.path.mkdir(parents=True, exist_ok=True)
         self.command = command
         self.config = _plain(config)
         atomic_write_text(
@@ -140,11 +188,34 @@ class RunDir:
         return json.loads((self.path / "results.json").read_text())
 
     def finish(self, title: str | None = None) -> Path:
-        """Close streams and write ``report.html`` from results and figures."""
+        """Close streams, write ``report.html``; a staged run is swapped into place."""
         if self._metrics is not None:
             self._metrics.close()
             self._metrics = None
-        return write_report(self.path, title=title or f"bertology {self.command}")
+        write_report(self.path, title=title or f"bertology {self.command}")
+        if self.staged and self.path != self.final:
+            if self.final.exists():
+                old = self.final.with_name(f".{self.final.name}.old.tmp")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(self.final, old)
+                try:
+                    os.replace(self.path, self.final)
+                except BaseException:
+                    os.replace(old, self.final)  # the old run back under its name
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(self.path, self.final)
+            self.path = self.final
+        return self.path / "report.html"
+
+    def abandon(self) -> None:
+        """A failed staged run: remove its partial directory (an existing run is untouched)."""
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
+        if self.staged and self.path != self.final:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 def load_run_config(path: str | Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bertology.cli_config import Flag, config_command, out_option
+from bertology.cli_config import OVERWRITE, Flag, config_command, out_option
 from bertology.probe.config import MOVED, ProbeConfig
 
 # The model and the facts: the same keys in probe's and prune's configs.
@@ -30,10 +30,10 @@ FLAGS = [
 ]
 
 
-def _run(cfg: ProbeConfig, out: Path) -> Any:
+def _run(cfg: ProbeConfig, out: Path, overwrite: bool) -> Any:
     from bertology.probe.run import probe  # torch: not at CLI start-up
 
-    return probe(cfg, out)
+    return probe(cfg, out, overwrite=overwrite)
 
 
 def register(app: typer.Typer) -> None:
@@ -44,6 +44,6 @@ def register(app: typer.Typer) -> None:
         flags=FLAGS,
         moved=MOVED,
         run=_run,
-        params=[out_option("Run directory to write.")],
+        params=[out_option("Run directory to write."), OVERWRITE],
         help="Rank the vocabulary at the mask for every fact: P@k and MRR per relation.",
     )

@@ -23,7 +23,7 @@ from bertology.probe.scoring import (
     score_facts,
 )
 from bertology.report.figures import bar_chart
-from bertology.rundir import RunDir
+from bertology.rundir import RunDir, check_out
 
 
 @dataclass
@@ -148,14 +148,21 @@ def prediction_rows(
 
 
 def probe(
-    config: ProbeConfig, out: str | Path, model: Any = None, tokenizer: Any = None
+    config: ProbeConfig,
+    out: str | Path,
+    model: Any = None,
+    tokenizer: Any = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Probe ``config.model`` on ``config.facts``; write the run directory; return results.
 
     Writes ``results.json`` (schema 1), ``predictions.jsonl`` (top predictions per fact, and
     each skipped fact with its reason), ``config.yaml``, ``env.json``, a P@1 figure and
-    ``report.html``. A preloaded ``model``/``tokenizer`` may be passed (library use).
+    ``report.html``. A preloaded ``model``/``tokenizer`` may be passed (library use). The run
+    is built beside ``out`` and swapped in when complete; an existing run is replaced only
+    with ``overwrite``.
     """
+    check_out(Path(out), overwrite)  # before reading anything large
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
     facts = select_split(factset, config.split, config.split_seed, config.split_ratios)
     if not facts:
@@ -164,37 +171,41 @@ def probe(
         imp = config.impl
         model, tokenizer = load_mlm(config.model, imp.device, imp.dtype, attn=imp.attn)
     device = str(next(model.parameters()).device)
-    run = RunDir(out, "probe", config, device=device)
-    ev = evaluate_facts(
-        model,
-        tokenizer,
-        facts,
-        config.k,
-        config.candidates,
-        factset.facts,
-        config.average_prompts,
-        config.impl.batch_size,
-        config.top,
-        progress=True,
-    )
-    atomic_write_jsonl(
-        run.path / "predictions.jsonl", prediction_rows(ev.scores, ev.skipped, tokenizer)
-    )
-    results = {
-        "model": config.model,
-        "facts": config.facts,
-        "split": config.split,
-        "candidates": config.candidates,
-        "n_facts": len(facts),
-        "duplicates_removed": factset.duplicates_removed,
-        **ev.metrics,
-        "throughput": ev.stats,
-    }
-    run.write_results(results)
-    named = {r: m["p@1"] for r, m in ev.metrics["relations"].items() if m["n"] > 0}
-    if named:
-        bar_chart(named, run.figures / "p_at_1_by_relation.png", "P@1 by relation", "P@1")
-    run.finish("bertology probe")
+    run = RunDir(out, "probe", config, device=device, staged=True, overwrite=overwrite)
+    try:
+        ev = evaluate_facts(
+            model,
+            tokenizer,
+            facts,
+            config.k,
+            config.candidates,
+            factset.facts,
+            config.average_prompts,
+            config.impl.batch_size,
+            config.top,
+            progress=True,
+        )
+        atomic_write_jsonl(
+            run.path / "predictions.jsonl", prediction_rows(ev.scores, ev.skipped, tokenizer)
+        )
+        results = {
+            "model": config.model,
+            "facts": config.facts,
+            "split": config.split,
+            "candidates": config.candidates,
+            "n_facts": len(facts),
+            "duplicates_removed": factset.duplicates_removed,
+            **ev.metrics,
+            "throughput": ev.stats,
+        }
+        run.write_results(results)
+        named = {r: m["p@1"] for r, m in ev.metrics["relations"].items() if m["n"] > 0}
+        if named:
+            bar_chart(named, run.figures / "p_at_1_by_relation.png", "P@1 by relation", "P@1")
+        run.finish("bertology probe")
+    except BaseException:
+        run.abandon()
+        raise
     micro = ev.metrics["micro"]
     console.print(
         f"[bold]probe[/bold] {len(ev.scores)} facts scored, {micro['skipped']} skipped; "

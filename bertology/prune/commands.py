@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import typer
 
-from bertology.cli_config import Flag, argument, config_command, option, out_option
+from bertology.cli_config import OVERWRITE, Flag, argument, config_command, option, out_option
 from bertology.config import to_dict
 from bertology.probe.commands import INPUT_FLAGS
 from bertology.prune.config import MOVED, FollowUpConfig, PruneImpl, PruneRunConfig, load_run_config
@@ -175,11 +175,11 @@ def _follow_up_base(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return None, {"impl": to_dict(load_run_config(params["run"]).impl)}
 
 
-def _prune(cfg: PruneRunConfig, out: Path) -> Any:
+def _prune(cfg: PruneRunConfig, out: Path, overwrite: bool) -> Any:
     from bertology.prune.run import prune  # torch: not at CLI start-up
 
     cfg.train.mask_config()  # validate the mask settings before loading a model
-    return prune(cfg, out)
+    return prune(cfg, out, overwrite=overwrite)
 
 
 def _specialize(cfg: FollowUpConfig, run: Path) -> Any:
@@ -202,7 +202,7 @@ def register(app: typer.Typer) -> None:
         flags=PRUNE_FLAGS,
         moved=MOVED,
         run=_prune,
-        params=[out_option("Run directory to write.")],
+        params=[out_option("Run directory to write."), OVERWRITE],
         help="Train a relation-specific subnetwork (LAMP) per relation; compare with controls.",
     )
     config_command(

@@ -30,7 +30,7 @@ from bertology.prune.outcome import PruneOutcome
 from bertology.prune.report import draw_figures, print_summary
 from bertology.prune.storage import save_mask
 from bertology.prune.train import train_relation_masks
-from bertology.rundir import RunDir
+from bertology.rundir import RunDir, check_out
 
 
 def mask_filename(relation: str) -> str:
@@ -78,13 +78,18 @@ def _macro(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def prune(
-    config: PruneRunConfig, out: str | Path, model: Any = None, tokenizer: Any = None
+    config: PruneRunConfig,
+    out: str | Path,
+    model: Any = None,
+    tokenizer: Any = None,
+    overwrite: bool = False,
 ) -> dict[str, Any] | None:
     """Train relation masks, store them and write the run directory; return results.
 
     Under ``torchrun`` every rank trains its share of the relations; rank 0 gathers the
     masks, runs the analyses and writes everything (other ranks return ``None``).
     """
+    check_out(Path(out), overwrite)  # an existing run is replaced only with overwrite
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
     # the ranking vocabulary, resolved once for training and analysis (a candidates file is
     # read here, so a missing or empty one stops the run before the model loads)
@@ -97,7 +102,8 @@ def prune(
         )
     run = None
     if ctx.is_main:
-        run = RunDir(out, "prune", config, device=str(next(model.parameters()).device))
+        dev = str(next(model.parameters()).device)
+        run = RunDir(out, "prune", config, device=dev, staged=True, overwrite=overwrite)
     try:
         outcome = train_relation_masks(
             model,
@@ -111,10 +117,32 @@ def prune(
         )
     except BaseException:
         ctx.close(sync=False)
+        if run is not None:
+            run.abandon()
         raise
     ctx.close()
     if run is None:
         return None
+    try:
+        _write_run(run, model, tokenizer, outcome, config, candidates)
+    except BaseException:
+        run.abandon()
+        raise
+    results = run.read_results()
+    print_summary(results)
+    console.print(f"masks and results -> {run.path}")
+    return results
+
+
+def _write_run(
+    run: RunDir,
+    model: Any,
+    tokenizer: Any,
+    outcome: PruneOutcome,
+    config: PruneRunConfig,
+    candidates: CandidateSet,
+) -> None:
+    """Masks, results, figures and the report of a finished training (rank 0)."""
     save_soft = config.save_soft if config.save_soft is not None else config.train.eval_soft
     masks_dir = run.subdir("masks")
     for rt in outcome.relations.values():
@@ -124,13 +152,9 @@ def prune(
                 masks_dir / mask_filename(rt.relation),
                 soft=save_soft and rt.mask.soft is not None,
             )
-    results = analyse_outcome(model, tokenizer, outcome, config, candidates)
-    run.write_results(results)
-    draw_figures(run, results, outcome)
+    run.write_results(analyse_outcome(model, tokenizer, outcome, config, candidates))
+    draw_figures(run, run.read_results(), outcome)
     run.finish("bertology prune")
-    print_summary(results)
-    console.print(f"masks and results -> {run.path}")
-    return run.read_results()
 
 
 def analyse_outcome(

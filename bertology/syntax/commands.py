@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from bertology.cli_config import Flag, config_command, option, out_option
+from bertology.cli_config import OVERWRITE, Flag, config_command, option, out_option
 from bertology.console import say
 from bertology.console import table as show_table
 from bertology.syntax.config import MOVED, ParseConfig, UASConfig
@@ -35,10 +35,10 @@ PARSE_FLAGS = [
 ]
 
 
-def _uas(cfg: UASConfig, out: Path) -> Any:
+def _uas(cfg: UASConfig, out: Path, overwrite: bool) -> Any:
     from bertology.syntax.run import run_uas  # torch: not at CLI start-up
 
-    results = run_uas(cfg, out)
+    results = run_uas(cfg, out, overwrite=overwrite)
     _print_summary(results)
     say(f"wrote {out}/results.json and {out}/report.html")
     return results
@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
         flags=UAS_FLAGS,
         moved=MOVED,
         run=_uas,
-        params=[out_option("Run directory to write.")],
+        params=[out_option("Run directory to write."), OVERWRITE],
         help="Head-wise UAS: which attention heads point words at their syntactic parents.",
     )
     config_command(
