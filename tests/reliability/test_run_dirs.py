@@ -143,3 +143,21 @@ def test_the_cli_refuses_a_finished_run_without_overwrite(tiny_bert_dir, tmp_pat
     again = CliRunner().invoke(app, args)
     assert isinstance(again.exception, InputError) and _snapshot(out) == before
     assert CliRunner().invoke(app, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_a_staged_run_lands_in_new_nested_directories_with_ordinary_permissions(
+    tiny_bert_dir, tmp_path
+):
+    """The run is built beside --out even where --out's parents do not exist yet, and ends
+    with the permissions of an ordinary new directory (not mkdtemp's 0700)."""
+    import os
+
+    facts, rel = _inputs(tmp_path)
+    out = tmp_path / "new" / "deeper" / "run"
+    old = os.umask(0o022)
+    try:
+        probe(_cfg(tiny_bert_dir, facts, rel), out)
+    finally:
+        os.umask(old)
+    assert (out / "results.json").exists()
+    assert out.stat().st_mode & 0o7777 == 0o755
