@@ -263,8 +263,25 @@ def generate_world(
             config, writer, train, valid, heldout, {u: len(p) for u, p in pairs.items()}, facts
         )
         atomic_write_json(tmp / "world.json", stats)
+        _check_nothing_foreign(out, tmp)
     say(f"wrote {out} in {time.perf_counter() - start:.1f} s")
     return stats
+
+
+def _check_nothing_foreign(out: Path, new: Path) -> None:
+    """Replacing an earlier world must not delete a file the world did not write: every file
+    in ``out`` must be one the new world writes too."""
+    if not out.is_dir():
+        return
+    ours = {p.relative_to(new) for p in new.rglob("*")}
+    foreign = sorted(p.relative_to(out) for p in out.rglob("*") if p.relative_to(out) not in ours)
+    if foreign:
+        raise InputError(
+            f"holds files the world does not write ({', '.join(map(str, foreign[:3]))}"
+            f"{', ...' if len(foreign) > 3 else ''}); move them away or choose another --out "
+            "(bertology deletes no file it did not write)",
+            out,
+        )
 
 
 def _world_stats(

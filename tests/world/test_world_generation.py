@@ -168,3 +168,21 @@ def test_cli_bad_config_is_a_one_line_error(
         f"{cfg}:2: unknown config key 'entities' (did you mean 'n_entities'?); known keys:" in err
     )
     assert not (tmp_path / "w").exists()
+
+
+def test_replacing_an_earlier_world_never_deletes_a_file_it_did_not_write(tmp_path: Path) -> None:
+    """An earlier world may be replaced, but a file the user put into it (not one the world
+    writes) stops the run, and the earlier world stays as it was."""
+    out = tmp_path / "w"
+    generate_world(out, WorldConfig(tokens=1000, heldout_trees=20, pairs_per_paradigm=5))
+    (out / "corpus" / "my_notes.txt").write_text("precious")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(
+        InputError, match=r"holds files the world does not write \(corpus/my_notes.txt\)"
+    ):
+        generate_world(out, WorldConfig(tokens=1200, heldout_trees=20, pairs_per_paradigm=5))
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not list(tmp_path.glob(".w.*"))
+    (out / "corpus" / "my_notes.txt").unlink()
+    generate_world(out, WorldConfig(tokens=1200, heldout_trees=20, pairs_per_paradigm=5))
+    assert json.loads((out / "world.json").read_text())["config"]["tokens"] == 1200
