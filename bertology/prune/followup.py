@@ -11,7 +11,7 @@ from bertology.data.facts import Fact, read_facts, split_by_subject
 from bertology.errors import InputError
 from bertology.io import atomic_write_json
 from bertology.models.load import load_mlm
-from bertology.probe.scoring import CandidateSet
+from bertology.probe.scoring import CandidateSet, prepare_facts
 from bertology.prune.analysis import (
     specialization_matrix,
 )
@@ -96,14 +96,21 @@ def inspect_run(
     """
     run = Path(run)
     model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
+    # the facts the run's evaluation scores (single-token objects among the candidates), so
+    # inspect counts what specialize and results.json count
+    every = [f for r, fs in test.items() if r in masks for f in fs]
+    prepared, skipped = prepare_facts(every, tokenizer, scoring["candidates"])
+    scored = {id(p.fact) for p in prepared}
+    test = {r: [f for f in fs if id(f) in scored] for r, fs in test.items()}
     results, arrays = inspect_masks(model, tokenizer, test, masks, soft, scoring["batch_size"])
+    results["representations"]["skipped_facts"] = len(skipped)
     atomic_write_json(run / "inspection.json", results)
     (run / "figures").mkdir(exist_ok=True)
-    every = results["mask_attention"]["all"]
+    shares = results["mask_attention"]["all"]
     layers = list(range(results["layers"]))
     line_plot(
         {
-            f"{g}, {side}": (layers, every[side][g])
+            f"{g}, {side}": (layers, shares[side][g])
             for g in ("subject", "template")
             for side in ("full", "subnetwork")
         },

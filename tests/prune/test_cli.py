@@ -71,8 +71,8 @@ def test_prune_specialize_and_masks_commands_write_what_the_issue_specifies(
     ins = json.loads((run / "inspection.json").read_text())
     assert ins["groups"] == ["subject", "mask", "special", "template"] and ins["layers"] == 2
     assert set(ins["mask_attention"]["relations"]) == {"capital", "material"}
-    assert ins["representations"]["n"] == sum(
-        results["relations"][r]["split"]["test"] for r in ("capital", "material")
+    assert ins["representations"]["n"] == sum(  # the facts the evaluation scored
+        results["relations"][r]["full"]["n"] for r in ("capital", "material")
     )
     for fig in ("mask_attention.png", "tsne.png"):
         assert (run / "figures" / fig).exists()
