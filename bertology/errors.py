@@ -29,6 +29,20 @@ class InputError(BertologyError):
         super().__init__(text)
 
 
+def quote(text: str, limit: int = 200) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters (a 3000-word subject must
+    not make a 12 KB error)."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text)} characters)"
+
+
+def source_of(source: str | None) -> tuple[str | None, int | None]:
+    """``(file, line)`` of a ``"file:line"`` source tag (a fact's), or ``(None, None)``."""
+    if not source:
+        return None, None
+    path, _, line = source.rpartition(":")
+    return (path, int(line)) if path and line.isdigit() else (source, None)
+
+
 def unknown_name_error(kind: str, name: str, known: list[str] | tuple[str, ...]) -> InputError:
     """An error for an unknown registry name that lists the known ones."""
     listed = ", ".join(sorted(known)) if known else "(none)"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bertology.errors import InputError
+from bertology.errors import InputError, source_of
 from bertology.io import read_jsonl
 
 MASK = "[MASK]"
@@ -221,20 +221,13 @@ def read_facts(path: str | Path, relations_file: str | Path | None = None) -> Fa
                 raise InputError(
                     f"fact has no prompt and relation {f.relation!r} has no template; give "
                     f"--relations-file with it (known relations: {known})",
-                    *_split_source(f.source),
+                    *source_of(f.source),
                 )
             f = replace(f, prompts=(rel.prompt_for(f.subject),))
         out.append(f)
     for name in {f.relation for f in out}:
         relations.setdefault(name, Relation(name))
     return FactSet(out, relations, dupes)
-
-
-def _split_source(source: str | None) -> tuple[str | None, int | None]:
-    if not source:
-        return None, None
-    p, _, line = source.rpartition(":")
-    return p, int(line) if line.isdigit() else None
 
 
 def split_by_subject(

@@ -19,7 +19,7 @@ from torch import Tensor
 
 from bertology.data.facts import MASK, Fact
 from bertology.data.vocab import mask_follows_space, object_token_id
-from bertology.errors import InputError
+from bertology.errors import InputError, quote, source_of
 from bertology.io import iter_text_lines
 from bertology.models.heads import logits_at, mask_positions
 from bertology.models.load import mask_token, mask_token_id
@@ -151,25 +151,38 @@ def prepare_facts(
 
 
 def encode_prompts(
-    tokenizer: Any, prompts: Sequence[str], device: torch.device
+    tokenizer: Any,
+    prompts: Sequence[str],
+    device: torch.device,
+    sources: Sequence[str | None] | None = None,
 ) -> dict[str, Tensor]:
-    """Tokenize with padding; check that each prompt has exactly one mask token."""
+    """Tokenize with padding; check that each prompt has exactly one mask token (an error
+    names the prompt's ``file:line`` from ``sources`` when given)."""
     enc = tokenizer(list(prompts), padding=True, truncation=False, return_tensors="pt")
     mid = mask_token_id(tokenizer)
     counts = (enc["input_ids"] == mid).sum(dim=1)  # (B,)
     bad = (counts != 1).nonzero(as_tuple=True)[0]
     if len(bad):
         p = prompts[int(bad[0])]
+        where = source_of(sources[int(bad[0])]) if sources else (None, None)
         raise InputError(
-            f"prompt {p!r} has {int(counts[bad[0]])} mask tokens after tokenization, expected 1"
+            f"prompt {quote(p)} has {int(counts[bad[0]])} mask tokens after tokenization, "
+            "expected 1",
+            *where,
         )
     return {k: v.to(device) for k, v in enc.items()}
 
 
 def iter_mask_log_probs(
-    model: Any, tokenizer: Any, prompts: Sequence[str], batch_size: int = 64
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    batch_size: int = 64,
+    sources: Sequence[str | None] | None = None,
 ) -> Iterator[tuple[list[int], Tensor]]:
-    """Yield ``(prompt indices, log-probs (b, V))`` batch by batch, shortest prompts first."""
+    """Yield ``(prompt indices, log-probs (b, V))`` batch by batch, shortest prompts first.
+
+    ``sources`` (``"file:line"`` per prompt) lets an error name where the prompt came from."""
     if not prompts:
         return
     device = next(model.parameters()).device
@@ -177,15 +190,19 @@ def iter_mask_log_probs(
     max_len = getattr(model.config, "max_position_embeddings", None)
     too_long = [i for i, n in enumerate(lengths) if max_len is not None and n > max_len]
     if too_long:
+        i = too_long[0]
         raise InputError(
-            f"prompt {prompts[too_long[0]]!r} is longer than the model's {max_len} positions"
+            f"prompt {quote(prompts[i])} is {lengths[i]} tokens, longer than the model's "
+            f"{max_len} positions",
+            *(source_of(sources[i]) if sources else (None, None)),
         )
     order = sorted(range(len(prompts)), key=lambda i: lengths[i])
     mid = mask_token_id(tokenizer)
     with torch.inference_mode(), packed_linears(model, batch_hint=batch_size * 16):
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device)
+            where = [sources[i] for i in idx] if sources else None
+            batch = encode_prompts(tokenizer, [prompts[i] for i in idx], device, where)
             rows, cols = mask_positions(batch["input_ids"], mid)  # one per row, row-major
             logits = logits_at(model, batch, rows, cols)  # (b, V)
             yield idx, torch.log_softmax(logits.float(), dim=-1)
@@ -232,7 +249,8 @@ def score_facts(
     seen: Counter[int] = Counter()
     results: list[FactScore | None] = [None] * len(prepared)
     t0 = time.perf_counter()
-    stream = iter_mask_log_probs(model, tokenizer, [p for _, p in items], batch_size)
+    sources = [prepared[fi].fact.source for fi, _ in items]
+    stream = iter_mask_log_probs(model, tokenizer, [p for _, p in items], batch_size, sources)
     bar = _progress(progress, len(items))
     for idx, lp in stream:
         lp = lp.cpu()
