@@ -45,3 +45,24 @@ def test_quote_and_source_of():
     assert source_of("C:/x/facts.jsonl:7") == ("C:/x/facts.jsonl", 7)
     assert source_of("hf:dataset") == ("hf:dataset", None)
     assert source_of(None) == (None, None)
+
+
+def test_the_error_names_the_first_offending_prompts_line(tiny_bert_dir):
+    """With several bad prompts, the message names the first one's FILE:LINE, not another's."""
+    import torch
+
+    from bertology.models.load import load_mlm
+    from bertology.probe.scoring import encode_prompts, iter_mask_log_probs
+
+    model, tok = load_mlm(tiny_bert_dir, device="cpu")
+    m = tok.mask_token
+    prompts = [f"a {m} .", "no mask here", f"b {m} .", "none here either"]
+    sources = ["f.jsonl:1", "f.jsonl:2", "f.jsonl:3", "f.jsonl:4"]
+    with pytest.raises(InputError, match="'no mask here' has 0 mask tokens") as e:
+        encode_prompts(tok, prompts, torch.device("cpu"), sources)
+    assert (e.value.path, e.value.line) == ("f.jsonl", 2)
+    long = " ".join(["word"] * 600)
+    prompts = [f"a {m} .", f"{long} {m} .", f"b {m} .", f"{long} {long} {m} ."]
+    with pytest.raises(InputError, match=r"is \d+ tokens, longer") as e:
+        list(iter_mask_log_probs(model, tok, prompts, 2, sources))
+    assert (e.value.path, e.value.line) == ("f.jsonl", 2)
