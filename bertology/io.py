@@ -27,6 +27,20 @@ def _umask() -> int:
     return mask
 
 
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Remove the hidden ``.NAME.*.tmp*`` files and directories that interrupted atomic writes
+    left anywhere under ``directory`` (a command calls this on its own run directory when it
+    starts; nothing else matches the pattern). Returns what was removed."""
+    removed = []
+    for p in sorted(Path(directory).rglob(".*.tmp*"), key=lambda q: -len(q.parts)):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        elif p.exists():
+            p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
+
+
 def new_temp_dir(beside: Path) -> Path:
     """A hidden temporary directory ``.NAME.*.tmp`` next to ``beside``, with the permissions
     of an ordinary directory (mkdtemp makes 0700)."""

@@ -33,7 +33,13 @@ import yaml
 import bertology
 from bertology.config import to_dict
 from bertology.errors import InputError
-from bertology.io import JsonlAppender, atomic_write_json, atomic_write_text, new_temp_dir
+from bertology.io import (
+    JsonlAppender,
+    atomic_write_json,
+    atomic_write_text,
+    new_temp_dir,
+    remove_stale_temporaries,
+)
 from bertology.report.html import write_report
 
 RESULTS_SCHEMA = 1
@@ -149,6 +155,7 @@ class RunDir:
         else:
             self.path = self.final
             self.path.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(self.path)  # of an interrupted write into this run
         self.command = command
         self.config = _plain(config)
         atomic_write_text(

@@ -9,7 +9,7 @@ from typing import Any
 
 from bertology.data.facts import Fact, read_facts, split_by_subject
 from bertology.errors import InputError
-from bertology.io import atomic_write_json
+from bertology.io import atomic_write_json, remove_stale_temporaries
 from bertology.models.load import load_mlm
 from bertology.probe.scoring import CandidateSet, prepare_facts
 from bertology.prune.analysis import (
@@ -43,6 +43,7 @@ def _load_prune_run(
     (``batch_size`` and the resolved ``candidates``: keyword arguments of
     :func:`bertology.prune.analysis.evaluate_mask`). ``impl`` replaces the run's own."""
     cfg = load_run_config(run)
+    remove_stale_temporaries(Path(run))  # of an interrupted write into this run
     imp = impl or cfg.impl
     if model is None:
         model, tokenizer = load_mlm(cfg.model, imp.device, imp.dtype, attn=imp.attn)

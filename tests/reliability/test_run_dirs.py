@@ -161,3 +161,29 @@ def test_a_staged_run_lands_in_new_nested_directories_with_ordinary_permissions(
         os.umask(old)
     assert (out / "results.json").exists()
     assert out.stat().st_mode & 0o7777 == 0o755
+
+
+def test_reopening_a_run_removes_the_temporaries_of_an_interrupted_write(tmp_path):
+    """Interrupted atomic writes leave hidden ``.NAME.*.tmp`` files; a command that opens its
+    run directory again (pretrain, or specialize/inspect on a prune run) removes them, and
+    only them."""
+    from bertology.rundir import RunDir
+
+    run = tmp_path / "run"
+    RunDir(run, "pretrain", {"a": 1})
+    (run / "figures").mkdir()
+    stale = [
+        run / ".results.json.k2j3.tmp",
+        run / "figures" / ".loss.png.x9.tmp",
+        run / ".ckpt.ab.tmp",
+    ]
+    stale[0].write_bytes(b"")
+    stale[1].write_bytes(b"half a png")
+    stale[2].mkdir()
+    (stale[2] / "model.safetensors").write_bytes(b"partial")
+    keep = [run / "notes.tmp", run / "figures" / "loss.png", run / "metrics.jsonl"]
+    for k in keep:
+        k.write_text("kept")
+    RunDir(run, "pretrain", {"a": 1})
+    assert not any(p.exists() for p in stale)
+    assert all(k.read_text() == "kept" for k in keep)
