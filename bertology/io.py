@@ -30,13 +30,15 @@ def _umask() -> int:
 def remove_stale_temporaries(directory: Path) -> list[Path]:
     """Remove the hidden ``.NAME.*.tmp*`` files and directories that interrupted atomic writes
     left anywhere under ``directory`` (a command calls this on its own run directory when it
-    starts; nothing else matches the pattern). Returns what was removed."""
+    starts; nothing else matches the pattern). Returns what was removed, in path order."""
     removed = []
-    for p in sorted(Path(directory).rglob(".*.tmp*"), key=lambda q: -len(q.parts)):
+    for p in sorted(Path(directory).rglob(".*.tmp*")):
+        if not p.exists():  # inside a stale directory removed just before
+            continue
         if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        elif p.exists():
-            p.unlink(missing_ok=True)
+            shutil.rmtree(p)
+        else:
+            p.unlink()
         removed.append(p)
     return removed
 

@@ -167,6 +167,7 @@ def test_reopening_a_run_removes_the_temporaries_of_an_interrupted_write(tmp_pat
     """Interrupted atomic writes leave hidden ``.NAME.*.tmp`` files; a command that opens its
     run directory again (pretrain, or specialize/inspect on a prune run) removes them, and
     only them."""
+    from bertology.io import remove_stale_temporaries
     from bertology.rundir import RunDir
 
     run = tmp_path / "run"
@@ -184,6 +185,10 @@ def test_reopening_a_run_removes_the_temporaries_of_an_interrupted_write(tmp_pat
     keep = [run / "notes.tmp", run / "figures" / "loss.png", run / "metrics.jsonl"]
     for k in keep:
         k.write_text("kept")
-    RunDir(run, "pretrain", {"a": 1})
+    (stale[2] / ".inner.q1.tmp").write_bytes(b"")  # inside a stale directory
+    assert remove_stale_temporaries(run) == sorted(stale)
     assert not any(p.exists() for p in stale)
     assert all(k.read_text() == "kept" for k in keep)
+    stale[0].write_bytes(b"")
+    RunDir(run, "pretrain", {"a": 1})  # reopening the run does the same
+    assert not stale[0].exists() and all(k.read_text() == "kept" for k in keep)
