@@ -67,3 +67,30 @@ def test_a_long_offending_input_is_cut_in_the_message(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     line = proc.stderr.strip().splitlines()[-1]
     assert line.startswith("bertology: error: ") and len(line) <= 420 and line.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (OSError(28, "No space left on device", "/runs/x/results.json"), "/runs/x/results.json: No space left on device"),
+        (PermissionError(13, "Permission denied", "/runs/ro"), "/runs/ro: Permission denied"),
+        (OSError(30, "Read-only file system", "/mnt/ro/run"), "/mnt/ro/run: Read-only file system"),
+    ],
+)  # fmt: skip
+def test_an_environment_error_is_one_line_naming_the_path_and_exit_1(
+    monkeypatch, capsys, error, says
+):
+    """A full disk, a read-only file system or a missing permission (simulated: root can
+    write anywhere here) is one line naming the path, exit code 1, no traceback; nothing
+    half-written stays, as the atomic writes guarantee (tests/test_io.py)."""
+    import bertology.cli as cli
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(cli, "app", fail)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["probe", "--out", "x"])
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"bertology: error: {says}" and "Traceback" not in err
