@@ -7,6 +7,8 @@ milliseconds on a CPU.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -80,3 +82,21 @@ def tiny_roberta_dir(tmp_path_factory, bpe_tokenizer):
     model.save_pretrained(d)
     bpe_tokenizer.save_pretrained(d)
     return d
+
+
+@pytest.fixture(scope="session")
+def run_cli():
+    """``run_cli(*args, cwd=..., env=...)``: the console entry point (``python -m
+    bertology.cli``) in a subprocess, as a user runs it."""
+
+    def run(*args: str, cwd, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bertology.cli", *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=120,
+            env={**os.environ, **(env or {})},
+        )
+
+    return run

@@ -8,20 +8,9 @@ expected`` (``FILE: ...`` where the input has no lines) and exit code 2, no trac
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bertology.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def _assert_input_error(proc: subprocess.CompletedProcess[str], where: str) -> None:
@@ -31,13 +20,13 @@ def _assert_input_error(proc: subprocess.CompletedProcess[str], where: str) -> N
     assert f"bertology: error: {where} " in proc.stderr, proc.stderr
 
 
-def test_uas_names_the_malformed_conllu_line(tmp_path: Path, tiny_bert_dir: Path) -> None:
+def test_uas_names_the_malformed_conllu_line(run_cli, tmp_path: Path, tiny_bert_dir: Path) -> None:
     """Guards ``uas --conllu``: a token line with 4 columns is reported as FILE:LINE."""
     bad = tmp_path / "gold.conllu"
     bad.write_text(
         "# text = paris is\n1\tparis\tparis\tPROPN\tNNP\t_\t2\tnsubj\t_\t_\n2\tis\tbe\tAUX\n\n"
     )
-    proc = _run(
+    proc = run_cli(
         "uas",
         "--model",
         str(tiny_bert_dir),
@@ -51,14 +40,14 @@ def test_uas_names_the_malformed_conllu_line(tmp_path: Path, tiny_bert_dir: Path
     assert "CoNLL-U" in proc.stderr
 
 
-def test_prune_names_the_malformed_facts_line(tmp_path: Path, tiny_bert_dir: Path) -> None:
+def test_prune_names_the_malformed_facts_line(run_cli, tmp_path: Path, tiny_bert_dir: Path) -> None:
     """Guards ``prune --facts``: a line that is not JSON is reported as FILE:LINE."""
     bad = tmp_path / "facts.jsonl"
     bad.write_text(
         '{"subject": "paris", "relation": "r", "object": "france", "prompt": "[X] in [Y] ."}\n'
         "\n{oops\n"
     )
-    proc = _run(
+    proc = run_cli(
         "prune",
         "--model",
         str(tiny_bert_dir),
@@ -72,25 +61,25 @@ def test_prune_names_the_malformed_facts_line(tmp_path: Path, tiny_bert_dir: Pat
     assert "expected a JSON object" in proc.stderr
 
 
-def test_pretrain_names_the_line_of_invalid_yaml(tmp_path: Path) -> None:
+def test_pretrain_names_the_line_of_invalid_yaml(run_cli, tmp_path: Path) -> None:
     """Guards ``pretrain --config`` on a YAML syntax error: FILE:LINE."""
     (tmp_path / "cfg.yaml").write_text("model:\n  arch: bert\n  layers: [1\n")
-    proc = _run("pretrain", "--config", "cfg.yaml", "--out", "run", cwd=tmp_path)
+    proc = run_cli("pretrain", "--config", "cfg.yaml", "--out", "run", cwd=tmp_path)
     _assert_input_error(proc, "cfg.yaml:4:")
 
 
-def test_pretrain_names_the_line_of_a_bad_config_value(tmp_path: Path) -> None:
+def test_pretrain_names_the_line_of_a_bad_config_value(run_cli, tmp_path: Path) -> None:
     """Guards ``pretrain --config`` on a well-formed YAML with a value of the wrong type: the
     message names the key, the expected type, and FILE:LINE of the value."""
     (tmp_path / "cfg.yaml").write_text("model:\n  arch: bert\ntrain:\n  max_steps: many\n")
-    proc = _run("pretrain", "--config", "cfg.yaml", "--out", "run", cwd=tmp_path)
+    proc = run_cli("pretrain", "--config", "cfg.yaml", "--out", "run", cwd=tmp_path)
     assert "train.max_steps: expected int" in proc.stderr, proc.stderr
     _assert_input_error(proc, "cfg.yaml:4:")
 
 
 @pytest.mark.parametrize("kind", ["garbage", "model weights"])
 def test_masks_stats_names_a_file_that_is_not_a_mask(
-    tmp_path: Path, tiny_bert_dir: Path, kind: str
+    run_cli, tmp_path: Path, tiny_bert_dir: Path, kind: str
 ) -> None:
     """Guards ``masks stats``: a non-safetensors file, or a safetensors file that holds model
     weights rather than a bertology mask, is refused naming the file (it has no lines)."""
@@ -99,13 +88,13 @@ def test_masks_stats_names_a_file_that_is_not_a_mask(
         path.write_text("not a mask\n")
     else:
         path.write_bytes((tiny_bert_dir / "model.safetensors").read_bytes())
-    proc = _run("masks", "stats", "mask.safetensors", cwd=tmp_path)
+    proc = run_cli("masks", "stats", "mask.safetensors", cwd=tmp_path)
     _assert_input_error(proc, "mask.safetensors:")
 
 
-def test_parse_names_the_line_of_bad_text(tmp_path: Path) -> None:
+def test_parse_names_the_line_of_bad_text(run_cli, tmp_path: Path) -> None:
     """Guards ``parse --text``: raw text is line-oriented, so an undecodable byte on line 2 is
     reported as FILE:2 (a byte offset alone sends the user counting bytes)."""
     (tmp_path / "text.txt").write_bytes(b"the cat sat .\n\xff\xfe bad bytes\n")
-    proc = _run("parse", "--text", "text.txt", "--out", "trees.conllu", cwd=tmp_path)
+    proc = run_cli("parse", "--text", "text.txt", "--out", "trees.conllu", cwd=tmp_path)
     _assert_input_error(proc, "text.txt:2:")

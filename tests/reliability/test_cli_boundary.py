@@ -3,25 +3,7 @@ message and no traceback; ``--debug`` (or ``BERTOLOGY_DEBUG=1``) shows the trace
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-
-def _run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bertology.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.mark.parametrize(
@@ -39,31 +21,33 @@ def _run(
     ],
     ids=lambda x: " ".join(x) if isinstance(x, list) else None,
 )  # fmt: skip
-def test_a_usage_or_input_error_is_one_clear_line_and_exit_2(tmp_path, args, says):
-    proc = _run(*args, cwd=tmp_path)
+def test_a_usage_or_input_error_is_one_clear_line_and_exit_2(run_cli, tmp_path, args, says):
+    proc = run_cli(*args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert says in proc.stderr, proc.stderr
     assert not list(tmp_path.iterdir())  # nothing was written
 
 
-def test_bare_bertology_shows_the_commands_and_exits_2(tmp_path):
-    proc = _run(cwd=tmp_path)
+def test_bare_bertology_shows_the_commands_and_exits_2(run_cli, tmp_path):
+    proc = run_cli(cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "probe" in proc.stdout + proc.stderr and "pretrain" in proc.stdout + proc.stderr
 
 
-def test_debug_shows_the_traceback(tmp_path):
+def test_debug_shows_the_traceback(run_cli, tmp_path):
     args = ["pretrain", "--resume", "--out", "no/such/run"]
     for extra, env in (([], {"BERTOLOGY_DEBUG": "1"}), (["--debug"], None)):
-        proc = _run(*args, *extra, cwd=tmp_path, env=env)
+        proc = run_cli(*args, *extra, cwd=tmp_path, env=env)
         assert proc.returncode == 1 and "Traceback" in proc.stderr
         assert "InputError" in proc.stderr and "no such run directory" in proc.stderr
 
 
-def test_a_long_offending_input_is_cut_in_the_message(tmp_path):
+def test_a_long_offending_input_is_cut_in_the_message(run_cli, tmp_path):
     long = "x" * 5000
-    proc = _run("probe", "-m", "m", "-f", "f", "--out", "o", "--set", f"split={long}", cwd=tmp_path)
+    proc = run_cli(
+        "probe", "-m", "m", "-f", "f", "--out", "o", "--set", f"split={long}", cwd=tmp_path
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     line = proc.stderr.strip().splitlines()[-1]
     assert line.startswith("bertology: error: ") and len(line) <= 420 and line.endswith("…")
