@@ -107,7 +107,7 @@ def load_sentences(args):
         from bertology.data.dependency import read_conllu
 
         return read_conllu(args.conllu, max_sentences=args.n)
-    from bertology.data.dependency import parse_texts
+    from bertology.data.parsing import parse_texts
 
     return list(parse_texts(brown_sentences(max_words=40), max_sentences=args.n))
 

@@ -1,6 +1,6 @@
 """CLI: ``bertology uas`` (head-wise UAS of attention) and ``bertology parse`` (spaCy to
 CoNLL-U). Thin wrappers over :func:`bertology.syntax.run.run_uas` and
-:func:`bertology.data.dependency.parse_text_file`; heavy imports stay inside the commands."""
+:func:`bertology.data.parsing.parse_text_file`; heavy imports stay inside the commands."""
 
 from __future__ import annotations
 
@@ -45,10 +45,8 @@ def _uas(cfg: UASConfig, out: Path, overwrite: bool) -> Any:
 
 
 def _parse(cfg: ParseConfig, text: Path, out: Path) -> Any:
-    from bertology.data.dependency import (  # torch: not at CLI start-up
-        parse_text_file,
-        write_conllu,
-    )
+    from bertology.data.dependency import write_conllu  # conllu: not at CLI start-up
+    from bertology.data.parsing import parse_text_file  # spaCy, rich: not at CLI start-up
 
     sents = parse_text_file(
         text, cfg.spacy_model, cfg.max_sentences, cfg.impl.batch_size, progress=cfg.impl.progress

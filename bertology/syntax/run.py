@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bertology.data.dependency import load_dependency_data, write_conllu
+from bertology.data.dependency import write_conllu
+from bertology.data.parsing import load_dependency_data
 from bertology.models import load_encoder, resolve_device
 from bertology.rundir import RunDir, check_out
 from bertology.syntax.config import UASConfig

@@ -10,14 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bertology.data.dependency import (
-    JOINED,
-    DependencySentence,
-    doc_to_sentences,
-    load_spacy,
-    read_conllu,
-    write_conllu,
-)
+from bertology.data.dependency import JOINED, DependencySentence, read_conllu, write_conllu
+from bertology.data.parsing import doc_to_sentences, load_spacy
 from bertology.errors import InputError
 from bertology.syntax.uas import compute_uas
 from bertology.train.corpus import file_identity, iter_texts

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bertology.data.dependency import read_conllu, read_text_lines
+from bertology.data.dependency import read_conllu
 from bertology.data.facts import read_facts
+from bertology.data.parsing import read_text_lines
 from bertology.errors import InputError
 from bertology.io import iter_text_lines, read_jsonl
 from bertology.probe.scoring import read_candidate_file

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bertology.data.dependency import (
-    DependencySentence,
-    doc_to_sentences,
-    format_conllu,
-    read_conllu,
-    read_text_lines,
-    write_conllu,
-)
+from bertology.data.dependency import DependencySentence, format_conllu, read_conllu, write_conllu
+from bertology.data.parsing import doc_to_sentences, read_text_lines
 from bertology.errors import InputError
 
 UD_SAMPLE = """\
@@ -112,7 +106,7 @@ def test_format_conllu_never_writes_tabs_inside_fields():
 
 @pytest.fixture(scope="module")
 def nlp():
-    from bertology.data.dependency import load_spacy
+    from bertology.data.parsing import load_spacy
 
     try:
         return load_spacy()
@@ -121,7 +115,7 @@ def nlp():
 
 
 def test_spacy_parses_into_trees_one_per_sentence(nlp):
-    from bertology.data.dependency import parse_texts
+    from bertology.data.parsing import parse_texts
 
     texts = ["The old man read a book. He liked it.", "Dogs bark  loudly at night."]
     sents = list(parse_texts(texts, nlp, batch_size=2, ids=["1", "2"]))

@@ -63,7 +63,7 @@ def test_uas_aggregation_options_reach_the_computation(tmp_path, syn_bert_dir, c
 
 def test_parse_then_uas_on_raw_text(tmp_path, syn_bert_dir):
     pytest.importorskip("spacy")
-    from bertology.data.dependency import load_spacy
+    from bertology.data.parsing import load_spacy
 
     try:
         load_spacy()
