@@ -115,6 +115,23 @@ def atomic_write_jsonl(path: str | Path, rows: Iterable[Any]) -> Path:
     return atomic_write_text(path, "".join(to_json(r, indent=None) + "\n" for r in rows))
 
 
+def swap_directory(new: Path, path: Path) -> None:
+    """Put the directory ``new`` at ``path``, replacing what is there; if the final rename
+    fails, the old tree is put back under its name."""
+    if path.exists():
+        old = path.with_name(f".{path.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(path, old)
+        try:
+            os.replace(new, path)
+        except BaseException:
+            os.replace(old, path)  # put the old tree back under its name
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, path)
+
+
 @contextlib.contextmanager
 def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
     """Build a directory under a temporary name; rename it to ``path`` only on success.
@@ -132,18 +149,7 @@ def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
     try:
         yield tmp
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(path, old)
-            try:
-                os.replace(tmp, path)
-            except BaseException:
-                os.replace(old, path)  # put the old tree back under its name
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
+        swap_directory(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
-import os
 import platform
 import shutil
 import subprocess
@@ -39,6 +38,7 @@ from bertology.io import (
     atomic_write_text,
     new_temp_dir,
     remove_stale_temporaries,
+    swap_directory,
 )
 from bertology.report.html import write_report
 
@@ -201,18 +201,7 @@ class RunDir:
             self._metrics = None
         write_report(self.path, title=title or f"bertology {self.command}")
         if self.staged and self.path != self.final:
-            if self.final.exists():
-                old = self.final.with_name(f".{self.final.name}.old.tmp")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(self.final, old)
-                try:
-                    os.replace(self.path, self.final)
-                except BaseException:
-                    os.replace(old, self.final)  # the old run back under its name
-                    raise
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(self.path, self.final)
+            swap_directory(self.path, self.final)
             self.path = self.final
         return self.path / "report.html"
 
@@ -223,8 +212,3 @@ class RunDir:
             self._metrics = None
         if self.staged and self.path != self.final:
             shutil.rmtree(self.path, ignore_errors=True)
-
-
-def load_run_config(path: str | Path) -> dict[str, Any]:
-    """Read a run directory's ``config.yaml``."""
-    return yaml.safe_load((Path(path) / "config.yaml").read_text())
