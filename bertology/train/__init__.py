@@ -21,7 +21,7 @@ from typing import Any
 
 _EXPORTS = {
     "pretrain": "loop",
-    "PretrainResult": "loop",
+    "PretrainResult": "results",
     "TrainingDiverged": "loop",
     "PretrainConfig": "config",
     "load_config": "config",

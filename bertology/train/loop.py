@@ -25,7 +25,6 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,24 +57,19 @@ from bertology.train.figures import plot_run
 from bertology.train.masking import mask_tokens, step_generator
 from bertology.train.objective import MLMObjective, count_params, flops_per_step, peak_flops
 from bertology.train.packed import tokenizer_fingerprint
-from bertology.train.results import evals_by_step, summarise
+from bertology.train.results import PretrainResult, evals_by_step, summarise
 from bertology.train.schedule import checkpoint_steps, lr_at
-from bertology.train.setup import build_model, build_optimizer, load_data, resolve_tokenizer
+from bertology.train.setup import (
+    autocast_for,
+    build_model,
+    build_optimizer,
+    load_data,
+    resolve_tokenizer,
+)
 
 
 class TrainingDiverged(BertologyError):
     """The loss or the gradient became NaN or infinite; the run stopped before updating."""
-
-
-@dataclass
-class PretrainResult:
-    """What :func:`pretrain` returns (``results.json`` holds the same)."""
-
-    run_dir: Path
-    final_step: int
-    checkpoints: list[Path] = field(default_factory=list)
-    evals: dict[int, dict[str, Any]] = field(default_factory=dict)  # step -> evaluator metrics
-    last_train: dict[str, Any] = field(default_factory=dict)  # the last metrics.jsonl train row
 
 
 def pretrain(
@@ -104,14 +98,6 @@ def pretrain(
     return result
 
 
-def _autocast(
-    device: torch.device, precision: str
-) -> Callable[[], contextlib.AbstractContextManager]:
-    if precision == "bf16":
-        return lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-    return contextlib.nullcontext
-
-
 class Trainer:
     """State of one run; :func:`pretrain` is its public face."""
 
@@ -126,7 +112,7 @@ class Trainer:
         self.cfg, self.out, self.resume, self.dist, self.on_step = cfg, out, resume, dist, on_step
         self.ckpt_dir = out / "checkpoints"
         self.device = dist.device
-        self.autocast = _autocast(self.device, cfg.impl.precision)
+        self.autocast = autocast_for(self.device, cfg.impl.precision)
         self.run_dir: Any = None
         self.saved: list[Path] = []
 
@@ -185,6 +171,9 @@ class Trainer:
         """Tokenizer, data, model (wrapped for DDP / compile), optimizer, RNG (:mod:`.setup`)."""
         cfg = self.cfg
         self.tokenizer = resolve_tokenizer(cfg, self.out, self.dist, self.log, start)
+        self.tok_fp = tokenizer_fingerprint(
+            self.tokenizer
+        )  # hashed once, saved at every checkpoint
         self.data = load_data(cfg, self.tokenizer, self.dist, self.log)
         self.model = build_model(cfg, self.tokenizer, self.device, start)
         self.param_names = {id(p): n for n, p in self.model.named_parameters()}
@@ -399,7 +388,7 @@ class Trainer:
                 samples_seen=step * cfg.train.batch_size,
                 world_size=self.dist.world,
                 lr=lr_at(step, cfg.train),
-                tokenizer_fingerprint=self._tok_fp(),
+                tokenizer_fingerprint=self.tok_fp,
                 science_config=cfg.science_dict(),
                 metrics=metrics,
             )
@@ -414,9 +403,6 @@ class Trainer:
             )
         self.last_good = self.ckpt_dir / checkpoint_name(step, cfg.train.max_steps)
         self.dist.barrier()
-
-    def _tok_fp(self) -> str:
-        return tokenizer_fingerprint(self.tokenizer)
 
     # --- the end ------------------------------------------------------------------------------
 

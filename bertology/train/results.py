@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,14 @@ def summarise(run: str | Path, max_steps: int, **fields: Any) -> dict[str, Any]:
         },
         "checkpoint_steps": [s for s, _ in list_checkpoints(run / "checkpoints")],
     }
+
+
+@dataclass
+class PretrainResult:
+    """What :func:`pretrain` returns (``results.json`` holds the same)."""
+
+    run_dir: Path
+    final_step: int
+    checkpoints: list[Path] = field(default_factory=list)
+    evals: dict[int, dict[str, Any]] = field(default_factory=dict)  # step -> evaluator metrics
+    last_train: dict[str, Any] = field(default_factory=dict)  # the last metrics.jsonl train row

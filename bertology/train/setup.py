@@ -6,6 +6,7 @@ spaCy parse) while the other ranks wait at a barrier, then every rank opens the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -303,3 +304,12 @@ def build_optimizer(cfg: PretrainConfig, model: Any) -> torch.optim.AdamW:
         betas=(t.adam_beta1, t.adam_beta2),
         eps=t.adam_eps,
     )
+
+
+def autocast_for(
+    device: torch.device, precision: str
+) -> Callable[[], contextlib.AbstractContextManager]:
+    """The autocast context for ``impl.precision`` (bf16), or a no-op context (fp32)."""
+    if precision == "bf16":
+        return lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext
