@@ -135,6 +135,12 @@ config_command(
 )
 
 
+# impl flags of prune that specialize and inspect share (they read the run's science)
+FOLLOW_UP_FLAGS = [
+    Flag("impl.eval_batch_size", "--eval-batch-size"),
+    Flag("impl.device", "--device"),
+    Flag("impl.dtype", "--dtype"),
+]
 PRUNE_FLAGS = [
     *INPUT_FLAGS,
     Flag("train.mode", "--mode"),
@@ -155,16 +161,9 @@ PRUNE_FLAGS = [
     Flag("train.hard_eval", "--hard-eval", help="Stochastic: evaluate thresholded masks."),
     Flag("save_soft", "--save-soft", help="Store σ(G) as fp16 next to the bits."),
     Flag("train.candidates", "--candidates", help="Ranking vocabulary of dev/test P@k."),
-    Flag("impl.eval_batch_size", "--eval-batch-size"),
-    Flag("impl.device", "--device"),
-    Flag("impl.dtype", "--dtype"),
+    *FOLLOW_UP_FLAGS,
     Flag("impl.attn", "--attn"),
     Flag("impl.progress", "--progress"),
-]
-FOLLOW_UP_FLAGS = [
-    Flag("impl.eval_batch_size", "--eval-batch-size"),
-    Flag("impl.device", "--device"),
-    Flag("impl.dtype", "--dtype"),
 ]
 RUN_ARG = argument("run", annotation=Path, help="A `bertology prune` run directory.")
 
