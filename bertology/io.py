@@ -12,6 +12,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -59,13 +60,33 @@ def _tmp_sibling(path: Path, suffix: str = "") -> Path:
     return Path(tmp)
 
 
+@contextlib.contextmanager
+def naming(path: str | Path) -> Iterator[None]:
+    """An ``OSError`` without a file name (a full disk or a file-size limit hit during
+    ``write``) gets ``path``, so the CLI's one-line message says where it happened. The I/O
+    errors of Rust writers (safetensors, tokenizers: ``... (os error 28)``) become such an
+    ``OSError`` too, instead of a library traceback."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is None:
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+        raise
+    except Exception as e:
+        code = re.search(r"\(os error (\d+)\)", str(e))
+        if code is None:
+            raise
+        errno = int(code.group(1))
+        raise OSError(errno, os.strerror(errno), str(path)) from e
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temporary sibling, fsync, rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_sibling(path)
     try:
-        with open(tmp, "wb") as f:
+        with naming(path), open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -148,7 +169,8 @@ def atomic_directory(path: str | Path, overwrite: bool = False) -> Iterator[Path
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
     try:
-        yield tmp
+        with naming(path):
+            yield tmp
         swap_directory(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -179,6 +201,16 @@ def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
                     f"not UTF-8 (byte 0x{raw[e.start]:02X} at column {col})", path, lineno
                 ) from None
             yield lineno, text.rstrip("\r\n")
+
+
+def read_json(path: str | Path) -> Any:
+    """A JSON file; a missing, non-UTF-8 or malformed one is an error naming the file and
+    the line (a run's ``results.json``, a model's ``config.json``)."""
+    text = "".join(line + "\n" for _, line in iter_text_lines(path))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed JSON ({e.msg})", path, e.lineno) from None
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -213,8 +245,9 @@ class JsonlAppender:
         self._f = open(self.path, "a" if append else "w", encoding="utf-8")  # noqa: SIM115 - long-lived stream
 
     def write(self, row: dict[str, Any]) -> None:
-        self._f.write(to_json(row, indent=None) + "\n")
-        self._f.flush()
+        with naming(self.path):
+            self._f.write(to_json(row, indent=None) + "\n")
+            self._f.flush()
 
     def close(self) -> None:
         if not self._f.closed:

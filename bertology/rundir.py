@@ -104,10 +104,12 @@ def environment_info(device: str | None = None) -> dict[str, Any]:
     return info
 
 
-def check_out(path: Path, overwrite: bool) -> None:
+def check_out(path: Path, overwrite: bool, command: str | None = None) -> None:
     """Refuse an ``--out`` that a staged run must not replace: a file, a directory that is not
-    a bertology run (its files are not ours to delete), or a finished run without
-    ``overwrite``. Stale temporaries of an interrupted run beside it are removed."""
+    a bertology run (its files are not ours to delete), a finished run without ``overwrite``,
+    or the run of another command (``--overwrite`` replaces a run of the same command only:
+    a mistyped ``--out`` must not wipe a prune run with a probe). Stale temporaries of an
+    interrupted run beside it are removed."""
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         shutil.rmtree(stale, ignore_errors=True)
     if not path.exists():
@@ -122,12 +124,30 @@ def check_out(path: Path, overwrite: bool) -> None:
             "empty directory (bertology deletes no file it did not write)",
             path,
         )
+    if command is not None:
+        other = run_command(path / "config.yaml")
+        if other != command:
+            raise InputError(
+                f"a {other or 'bertology'} run is here, not a {command} run; --overwrite replaces "
+                f"only a {command} run (choose another --out, or remove this run yourself)",
+                path,
+            )
     if not overwrite:
         raise InputError(
             "a run is already here; pass --overwrite to replace it (the new run replaces it only "
             "when it completes), or choose another --out",
             path,
         )
+
+
+def run_command(config_yaml: Path) -> str | None:
+    """The ``command`` a run's ``config.yaml`` names, or None when it cannot be read."""
+    try:
+        data = yaml.safe_load(config_yaml.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    command = data.get("command") if isinstance(data, dict) else None
+    return command if isinstance(command, str) else None
 
 
 class RunDir:
@@ -150,7 +170,7 @@ class RunDir:
         self.final = Path(path)
         self.staged = staged
         if staged:
-            check_out(self.final, overwrite)
+            check_out(self.final, overwrite, command)
             self.path = new_temp_dir(self.final)
         else:
             self.path = self.final

@@ -126,7 +126,7 @@ def test_bad_files_name_file_and_line(tmp_path):
         C.load(Cfg, p)
     q = tmp_path / "bytes.yaml"
     q.write_bytes(b"model: m\ntrain:\n  lr: \xff\n")
-    with pytest.raises(InputError, match=rf"^{q}:3: not UTF-8 text"):
+    with pytest.raises(InputError, match=rf"^{q}:3: not UTF-8 \(byte 0xFF at column 7\)"):
         C.load(Cfg, q)
     with pytest.raises(InputError, match=r"expected a mapping of settings, got list"):
         C.load(Cfg, _yaml(tmp_path, "- a\n- b\n"))

@@ -29,7 +29,6 @@ from bertology.config.sources import (
     read_yaml,
     resolve_config_path,
     set_dotted,
-    text_line_of_byte,
     warn,
 )
 from bertology.config.tree import (
@@ -62,7 +61,6 @@ __all__ = [
     "read_yaml",
     "resolve_config_path",
     "set_dotted",
-    "text_line_of_byte",
     "to_dict",
     "type_name",
     "unknown_key",

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from bertology.errors import InputError
+from bertology.io import iter_text_lines
 
 # The shipped configs are package data, ``bertology/configs/`` (in a wheel too); a checkout's
 # ``configs/`` is a symlink to it, so ``--config configs/world-tiny.yaml`` works from the root.
@@ -42,18 +43,20 @@ def _key_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
 def read_yaml(path: str | Path) -> tuple[dict[str, Any], dict[str, int]]:
     """A YAML mapping and the 1-based line of every (dotted) key in it."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        line = text_line_of_byte(p.read_bytes(), e.start)
-        raise InputError(f"not UTF-8 text ({e.reason})", p, line) from None
+    # the one UTF-8 reader: a directory, a missing file and a byte that is not UTF-8 are
+    # errors naming the file (and line and column), as for every other input file
+    text = "".join(line + "\n" for _, line in iter_text_lines(p))
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise InputError(f"invalid YAML ({getattr(e, 'problem', e)})", p, line) from None
+        why = str(getattr(e, "problem", None) or e)
+        start = getattr(e, "context_mark", None)
+        if start is not None and mark is not None and start.line != mark.line:
+            why += f"; {getattr(e, 'context', 'it starts')} at line {start.line + 1}"
+        raise InputError(f"invalid YAML ({why})", p, line) from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
@@ -61,11 +64,6 @@ def read_yaml(path: str | Path) -> tuple[dict[str, Any], dict[str, int]]:
     lines: dict[str, int] = {}
     _key_lines(node, "", lines)
     return data, lines
-
-
-def text_line_of_byte(data: bytes, offset: int) -> int:
-    """1-based line of a byte offset (for an error in a file that is not valid UTF-8)."""
-    return data.count(b"\n", 0, offset) + 1
 
 
 def set_dotted(nested: dict[str, Any], dotted: str, value: Any) -> None:

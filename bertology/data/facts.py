@@ -72,10 +72,18 @@ def read_relations(path: str | Path) -> dict[str, Relation]:
     """Read a relations file: JSONL with ``relation`` and ``template`` (``label`` optional)."""
     path = Path(path)
     relations: dict[str, Relation] = {}
+    first_line: dict[str, int] = {}
     for lineno, obj in read_jsonl(path):
         name = obj.get("relation")
         if not isinstance(name, str) or not name:
             raise InputError("expected a 'relation' name (string)", path, lineno)
+        if name in first_line:  # which template would win is not for us to guess
+            raise InputError(
+                f"relation {name!r} is defined again (first at line {first_line[name]})",
+                path,
+                lineno,
+            )
+        first_line[name] = lineno
         template = _check_template(obj.get("template"), path, lineno)
         relations[name] = Relation(name, template, obj.get("label"))
     if not relations:

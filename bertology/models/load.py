@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import torch
 from safetensors import safe_open
 
 from bertology.errors import InputError
+from bertology.io import read_json
 
 # Parameter-name prefixes of the MLM heads of the architectures transformers ships.
 _HEAD_PREFIXES = (
@@ -36,10 +36,21 @@ _DTYPES = {
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """``"auto"`` -> CUDA if available, else CPU; anything else is passed to ``torch.device``."""
+    """``"auto"`` -> CUDA if available, else CPU; anything else is passed to ``torch.device``.
+
+    An unknown name, or CUDA on a machine without it, is an input error here rather than a
+    torch traceback later."""
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise InputError(f"unknown device {str(device)!r}; use auto, cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {str(device)!r}: no CUDA device here; use --device cpu")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise InputError(f"device {str(device)!r}: only {torch.cuda.device_count()} CUDA devices")
+    return dev
 
 
 def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
@@ -93,12 +104,14 @@ def check_model_dir(src: str | Path) -> None:
     cfg = d / "config.json"
     if not cfg.exists():
         raise InputError("not a Hugging Face model directory (no config.json)", d)
-    try:
-        json.loads(cfg.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(
-            f"broken config.json ({getattr(e, 'msg', e)})", cfg, getattr(e, "lineno", None)
-        ) from None
+    config = read_json(cfg)
+    if not isinstance(config, dict):
+        raise InputError(f"expected a JSON object, got {type(config).__name__}", cfg)
+    from transformers import CONFIG_MAPPING  # transformers: slow to import, only on this path
+
+    kind = config.get("model_type")
+    if kind not in CONFIG_MAPPING:
+        raise InputError(f"model_type {kind!r} is not an architecture this transformers knows", cfg)
     weights = [d / w for w in WEIGHT_FILES if (d / w).exists()]
     if not weights:
         raise InputError(f"no model weights (expected one of {', '.join(WEIGHT_FILES)})", d)
@@ -114,6 +127,9 @@ def check_model_dir(src: str | Path) -> None:
         raise InputError(
             "no tokenizer.json: bertology needs a fast tokenizer saved with the model", d
         )
+    read_json(d / "tokenizer.json")
+    if (d / "tokenizer_config.json").exists():
+        read_json(d / "tokenizer_config.json")
 
 
 def load_mlm(

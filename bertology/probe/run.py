@@ -162,7 +162,7 @@ def probe(
     is built beside ``out`` and swapped in when complete; an existing run is replaced only
     with ``overwrite``.
     """
-    check_out(Path(out), overwrite)  # before reading anything large
+    check_out(Path(out), overwrite, "probe")  # before reading anything large
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
     facts = select_split(factset, config.split, config.split_seed, config.split_ratios)
     if not facts:
@@ -185,6 +185,14 @@ def probe(
             config.top,
             progress=True,
         )
+        if not ev.scores:  # a table of NaNs is no result
+            why = Counter(reason for _, reason in ev.skipped).most_common()
+            raise InputError(
+                f"none of the {len(facts)} facts can be scored with this model ("
+                + ", ".join(f"{n} {reason}" for reason, n in why)
+                + ")",
+                config.facts,
+            )
         atomic_write_jsonl(
             run.path / "predictions.jsonl", prediction_rows(ev.scores, ev.skipped, tokenizer)
         )

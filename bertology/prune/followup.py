@@ -9,7 +9,7 @@ from typing import Any
 
 from bertology.data.facts import Fact, read_facts, split_by_subject
 from bertology.errors import InputError
-from bertology.io import atomic_write_json, remove_stale_temporaries
+from bertology.io import atomic_write_json, read_json, remove_stale_temporaries
 from bertology.models.load import load_mlm
 from bertology.probe.scoring import CandidateSet, prepare_facts
 from bertology.prune.analysis import (
@@ -19,20 +19,33 @@ from bertology.prune.config import PruneImpl, load_run_config
 from bertology.prune.maskfiles import relation_heatmap
 from bertology.prune.readout import inspect_masks
 from bertology.prune.report import print_inspection, print_matrix
-from bertology.prune.run import by_relation
+from bertology.prune.run import by_relation, mask_filename
 from bertology.prune.storage import load_mask
 from bertology.report.figures import line_plot, scatter_panels
 from bertology.report.html import write_report
 
 
 def load_run_masks(run: str | Path, model: Any) -> dict[str, Any]:
-    """All masks of a run directory, checked against ``model``."""
-    d = Path(run) / "masks"
-    files = sorted(d.glob("*.safetensors")) if d.exists() else []
-    if not files:
-        raise InputError("no masks in run directory (expected masks/*.safetensors)", d)
-    masks = [load_mask(p, model) for p in files]
-    return {m.relation: m for m in masks}
+    """The mask of every relation the run's ``results.json`` reports, checked against
+    ``model``. A missing mask file is an error naming it: an R × R matrix without one of
+    its relations would be a silently different result."""
+    run = Path(run)
+    if not (run / "results.json").exists():
+        raise InputError("the prune run has no results.json (it did not finish)", run)
+    results = read_json(run / "results.json")
+    relations = results.get("relations") if isinstance(results, dict) else None
+    if not isinstance(relations, dict) or not relations:
+        raise InputError("no 'relations' with masks in results.json", run / "results.json")
+    masks = {}
+    skipped = results.get("skipped_relations") or {}
+    for relation in relations:
+        if relation in skipped:  # no mask was trained for it
+            continue
+        path = run / "masks" / mask_filename(relation)
+        if not path.is_file():
+            raise InputError(f"the mask of relation {relation!r} is missing", path)
+        masks[relation] = load_mask(path, model)
+    return masks
 
 
 def _load_prune_run(

@@ -15,7 +15,7 @@ from typing import Any
 from bertology.console import console
 from bertology.data.facts import Fact, read_facts
 from bertology.distributed import init_distributed
-from bertology.errors import InputError
+from bertology.errors import InputError, quote
 from bertology.models.load import load_mlm
 from bertology.probe.scoring import CandidateSet
 from bertology.prune.analysis import (
@@ -89,7 +89,7 @@ def prune(
     Under ``torchrun`` every rank trains its share of the relations; rank 0 gathers the
     masks, runs the analyses and writes everything (other ranks return ``None``).
     """
-    check_out(Path(out), overwrite)  # an existing run is replaced only with overwrite
+    check_out(Path(out), overwrite, "prune")  # replaced only with overwrite
     factset = read_facts(config.facts, config.relations_file).select(config.relations)
     # the ranking vocabulary, resolved once for training and analysis (a candidates file is
     # read here, so a missing or empty one stops the run before the model loads)
@@ -121,6 +121,11 @@ def prune(
             run.abandon()
         raise
     ctx.close()
+    if all(rt.mask is None for rt in outcome.relations.values()):  # every rank stops
+        if run is not None:
+            run.abandon()
+        why = "; ".join(f"{r}: {rt.skipped}" for r, rt in outcome.relations.items())
+        raise InputError(f"no relation could be pruned ({quote(why)})", config.facts)
     if run is None:
         return None
     try:
@@ -172,7 +177,6 @@ def analyse_outcome(
         for s in ("train", "dev", "test")
     }
     every_test = [f for fs in test.values() for f in fs]
-    # "relation" candidates: each relation's objects over all splits, as probing takes them
     # "relation" candidates: each relation's objects over all splits, as probing takes them
     every = [f for s in ("train", "dev", "test") for f in outcome.splits[s]]
     cand = {"candidates": candidates or CandidateSet.resolve(cfg.candidates, every)}

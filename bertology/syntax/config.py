@@ -45,6 +45,16 @@ class UASConfig:
         """Ranges the types cannot say; each error names the key."""
         if self.max_sentences is not None and self.max_sentences < 1:
             raise InputError(f"max_sentences must be at least 1, got {self.max_sentences}", where)
+        if self.max_length is not None and self.max_length < 2:
+            raise InputError(
+                f"max_length must be at least 2 tokens (with the special tokens), got "
+                f"{self.max_length}",
+                where,
+            )
+        if self.min_relation_count < 1:
+            raise InputError(
+                f"min_relation_count must be at least 1, got {self.min_relation_count}", where
+            )
         if self.impl.batch_size is not None and self.impl.batch_size < 1:
             raise InputError(
                 f"impl.batch_size must be at least 1, got {self.impl.batch_size}", where

@@ -23,7 +23,7 @@ def run_uas(
     ``RUN/parsed.conllu``. Returns the results dictionary.
     """
     cfg.validate()
-    check_out(Path(out), overwrite)  # before parsing or loading anything
+    check_out(Path(out), overwrite, "uas")  # before parsing or loading anything
     progress = cfg.impl.progress if progress is None else progress
     sentences = load_dependency_data(
         cfg.conllu, cfg.text, cfg.spacy_model, cfg.max_sentences, progress=progress

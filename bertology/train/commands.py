@@ -28,9 +28,19 @@ torchrun --nproc_per_node N -m bertology.cli pretrain ...
 
 def _prepare(params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     out = Path(params["out"])
-    if params["resume"] and not out.is_dir():
-        raise InputError("--resume: no such run directory (a mistyped --out?)", out)
     saved = out / "config.yaml"
+    if params["resume"]:
+        if not out.is_dir():
+            raise InputError("--resume: no such run directory (a mistyped --out?)", out)
+        if not saved.exists():
+            raise InputError("--resume: no pretrain run here (no config.yaml)", out)
+        from bertology.rundir import run_command  # torch: not at CLI start-up
+
+        command = run_command(saved)
+        if command is not None and command != "pretrain":  # unreadable: read_yaml names the line
+            raise InputError(
+                f"--resume: this is a {command or 'bertology'} run, not a pretrain run", out
+            )
     return (str(saved) if params["resume"] and saved.exists() else None), {}
 
 

@@ -15,6 +15,7 @@ Every key is checked: an unknown key gets an error that lists the known keys of 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -259,7 +260,13 @@ def validate(cfg: PretrainConfig, where: str = "config") -> None:
         f"train.batch_size ({t.batch_size}) must be divisible by impl.grad_accum "
         f"({cfg.impl.grad_accum})",
     )
-    need(t.lr > 0, f"train.lr must be positive, got {t.lr}")
+    need(t.lr > 0 and math.isfinite(t.lr), f"train.lr must be positive and finite, got {t.lr}")
+    need(math.isfinite(s.lam), f"sas.lambda must be a finite number, got {s.lam}")
+    need(
+        cfg.tokenizer.vocab_size >= 6,
+        f"tokenizer.vocab_size must hold the 5 special tokens and more, got "
+        f"{cfg.tokenizer.vocab_size}",
+    )
     need(t.weight_decay >= 0, f"train.weight_decay must be >= 0, got {t.weight_decay}")
     need(t.warmup_steps >= 0, f"train.warmup_steps must be >= 0, got {t.warmup_steps}")
     need(

@@ -114,15 +114,19 @@ def _iter_hf(src: str, text_column: str) -> Iterator[tuple[str, int, str]]:
             yield src, i + 1, text
 
 
-def word_spans(text: str, forms: list[str], where: str, line: int) -> list[tuple[int, int]]:
-    """Character spans of ``forms`` found in order in ``text`` (gold words, spaCy tokens)."""
+def word_spans(
+    text: str, forms: list[str], where: str, line: int, trees: str | None = None
+) -> list[tuple[int, int]]:
+    """Character spans of ``forms`` found in order in ``text`` (gold words, spaCy tokens);
+    ``trees`` names the file the words come from, for the message."""
     spans, pos = [], 0
     for form in forms:
         start = text.find(form, pos)
         if start < 0:
             raise InputError(
-                f"the tree's word {form!r} is not in the text line {text[:60]!r}: data.trees must "
-                "be aligned line by line with data.train",
+                f"the tree's word {form!r} is not in the text line {text[:60]!r}: data.trees"
+                + (f" ({trees})" if trees else "")
+                + " must be aligned line by line with data.train",
                 where,
                 line,
             )
@@ -159,7 +163,7 @@ def iter_sentences(
             forms, heads = tree
             n += 1
             yield CorpusSentence(
-                text, src, line, heads=heads, spans=word_spans(text, forms, src, line)
+                text, src, line, heads=heads, spans=word_spans(text, forms, src, line, tree_path)
             )
         if next(tree_iter, None) is not None:
             raise InputError(f"has more trees than {text_path} has sentences", tree_path)

@@ -37,7 +37,7 @@ from bertology.distributed import DistContext, init_distributed
 from bertology.errors import BertologyError, InputError
 from bertology.io import atomic_write_jsonl, read_jsonl
 from bertology.models.attention import attention_path, set_attention_path
-from bertology.rundir import RunDir
+from bertology.rundir import RunDir, check_out
 from bertology.syntax.regularizer import SyntacticRegularizer
 from bertology.train.checkpoint import (
     TrainerState,
@@ -134,16 +134,21 @@ class Trainer:
                 f"split evenly over {self.dist.world} processes"
             )
         self.micro, self.per_rank = micro, micro // self.dist.world
+        if self.out.exists():  # a file, a foreign directory or another command's run: refused
+            check_out(self.out, overwrite=True, command="pretrain")
         start = self._resume_point()
-        self._open_run_dir(start)
+        self._check_science(start)
+        # every input is read (corpus, trees, tokenizer, checkpoint, evaluators' data) before
+        # the run directory is written: bad input leaves --out as it was
         self._setup(start)
         self._evaluators()
+        self._open_run_dir(start)
         return self._train(start[0] if start else 0, resumed=start is not None)
 
     def _resume_point(self) -> tuple[int, Path] | None:
         return resume_point(self.ckpt_dir, self.resume, self.dist.is_main, self.log, self.out)
 
-    def _open_run_dir(self, start: tuple[int, Path] | None) -> None:
+    def _check_science(self, start: tuple[int, Path] | None) -> None:
         if start is not None:  # every rank checks, so that all stop together
             saved = read_trainer_state(start[1])["science_config"]
             changed = config_changes(saved, self.cfg.science_dict())
@@ -154,11 +159,15 @@ class Trainer:
                     + "); only impl.* and checkpoint.* may change on resume",
                     self.out,
                 )
+
+    def _open_run_dir(self, start: tuple[int, Path] | None) -> None:
         if not self.dist.is_main:
             return
         if start is not None:
             self._truncate_metrics(start[0])
         self.run_dir = RunDir(self.out, "pretrain", self.cfg.to_dict(), str(self.device))
+        if start is None and self.trained_tokenizer:
+            self.tokenizer.save_pretrained(str(self.out / "tokenizer"))
 
     def _truncate_metrics(self, step: int) -> None:
         """Drop metrics rows logged after the checkpoint we resume from (a crashed tail)."""
@@ -170,7 +179,8 @@ class Trainer:
     def _setup(self, start: tuple[int, Path] | None) -> None:
         """Tokenizer, data, model (wrapped for DDP / compile), optimizer, RNG (:mod:`.setup`)."""
         cfg = self.cfg
-        self.tokenizer = resolve_tokenizer(cfg, self.out, self.dist, self.log, start)
+        self.tokenizer = resolve_tokenizer(cfg, self.dist, self.log, start)
+        self.trained_tokenizer = not (cfg.tokenizer.path or cfg.model.init_from)
         self.tok_fp = tokenizer_fingerprint(
             self.tokenizer
         )  # hashed once, saved at every checkpoint

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from bertology.console import warn
 from bertology.distributed import DistContext
 from bertology.errors import InputError
 from bertology.io import atomic_directory
@@ -27,7 +28,7 @@ from bertology.models import (
     train_bpe_tokenizer,
     train_wordpiece_tokenizer,
 )
-from bertology.models.load import quiet_transformers
+from bertology.models.load import check_model_dir, quiet_transformers
 from bertology.train.batches import BatchOrder
 from bertology.train.checkpoint import read_trainer_state
 from bertology.train.config import PretrainConfig
@@ -108,11 +109,11 @@ def _load_tokenizer(src: str | Path, what: str) -> Any:
 
 
 def resolve_tokenizer(
-    cfg: PretrainConfig, out: Path, dist: DistContext, log: Log, start: tuple[int, Path] | None
+    cfg: PretrainConfig, dist: DistContext, log: Log, start: tuple[int, Path] | None
 ) -> Any:
     """The checkpoint's tokenizer on resume (refusing one that differs from the config's);
-    else ``tokenizer.path``, ``model.init_from``'s, or one trained on the corpus. A trained
-    tokenizer is also saved in ``RUN/tokenizer``."""
+    else ``tokenizer.path``, ``model.init_from``'s, or one trained on the corpus (which the
+    trainer saves in ``RUN/tokenizer`` once the inputs have all been read)."""
     if start is not None:
         tok = _load_tokenizer(start[1], "the checkpoint")
         ref = what = None
@@ -152,8 +153,11 @@ def resolve_tokenizer(
     else:
         trained = trained_tokenizer_dir(cfg, dist, log)
         tok = _load_tokenizer(trained, "the cache")
-        if dist.is_main:
-            tok.save_pretrained(str(out / "tokenizer"))
+        if len(tok) > cfg.tokenizer.vocab_size and dist.is_main:
+            warn(
+                f"tokenizer.vocab_size={cfg.tokenizer.vocab_size} is below what the corpus "
+                f"needs (its alphabet and the special tokens): the vocabulary has {len(tok)} tokens"
+            )
     if not getattr(tok, "is_fast", False):
         raise InputError("pre-training needs a fast tokenizer (tokenizer.json)", cfg.tokenizer.path)
     if tok.mask_token_id is None:
@@ -264,6 +268,7 @@ def build_model(
     m, attn = cfg.model, cfg.impl.attn
     if start is not None or m.init_from:
         src = str(start[1]) if start is not None else str(m.init_from)
+        check_model_dir(src)  # a truncated or missing file is named, not a library traceback
         try:
             with quiet_transformers():
                 model = AutoModelForMaskedLM.from_pretrained(src, attn_implementation=attn)

@@ -168,6 +168,26 @@ def _check_out_dir(out: Path) -> None:
         raise InputError(
             "exists, is not empty and holds no world.json; refusing to replace it", out
         )
+    if out.is_dir():  # checked again, exactly, once the new world is written
+        foreign = sorted(
+            str(p.relative_to(out))
+            for p in out.rglob("*")
+            if p.is_file() and not any(p.relative_to(out).match(g) for g in WORLD_FILES)
+        )
+        if foreign:
+            raise InputError(
+                f"holds files the world does not write ({', '.join(foreign[:3])}"
+                f"{', ...' if len(foreign) > 3 else ''}); move them away or choose another "
+                "--out (bertology deletes no file it did not write)",
+                out,
+            )
+
+
+# The files a world consists of (``minimal_pairs/`` has one file per paradigm).
+WORLD_FILES = (
+    "world.json", "facts.jsonl", "relations.jsonl", "trees.conllu", "corpus/train.txt",
+    "corpus/valid.txt", "corpus/train.conllu", "corpus/valid.conllu", "minimal_pairs/*.jsonl",
+)  # fmt: skip
 
 
 def _fact_summary(counts: list[int]) -> dict[str, Any]:

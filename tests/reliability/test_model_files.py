@@ -32,7 +32,7 @@ def _truncate(p: Path) -> None:
     ("damage", "names", "says"),
     [
         (lambda d: _truncate(d / "model.safetensors"), "model.safetensors", "unreadable safetensors file, truncated or corrupted"),
-        (lambda d: (d / "config.json").write_text('{"model_type": "bert",'), "config.json", "broken config.json"),
+        (lambda d: (d / "config.json").write_text('{"model_type": "bert",'), "config.json", "malformed JSON"),
         (lambda d: (d / "tokenizer.json").unlink(), None, "no tokenizer.json"),
         (lambda d: (d / "model.safetensors").unlink(), None, "no model weights (expected one of model.safetensors"),
         (lambda d: (d / "config.json").unlink(), None, "not a Hugging Face model directory (no config.json)"),
