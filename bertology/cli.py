@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "bertology.probe.commands",
     "bertology.data.commands",
     "bertology.syntax.commands",
+    "bertology.evals.commands",
     "bertology.prune.commands",
     "bertology.train.commands",
     "bertology.world.commands",

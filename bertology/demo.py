@@ -67,6 +67,7 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
             f"data.trees=[{world / 'corpus' / 'train.conllu'}]",
             f"data.valid=[{world / 'corpus' / 'valid.txt'}]",
             f"eval.uas_conllu={world / 'trees.conllu'}",
+            f"eval.blimp_pairs={world / 'minimal_pairs'}",
             f"train.max_steps={cfg.steps}",
             f"train.seed={cfg.seed}",
             f"impl.device={cfg.impl.device}",

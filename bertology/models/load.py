@@ -181,6 +181,19 @@ def load_mlm(
     return model, tokenizer
 
 
+def max_tokens(model: Any) -> int | None:
+    """How many tokens (special ones included) one sequence may have: the position table's
+    size, less RoBERTa-style models' offset (their positions start after the padding index,
+    so 514 positions hold 512 tokens). ``None`` when the model has no such limit."""
+    cfg = model.config
+    n = getattr(cfg, "max_position_embeddings", None)
+    if n is None:
+        return None
+    if getattr(cfg, "model_type", "") in ("roberta", "xlm-roberta", "camembert"):
+        n -= int(getattr(cfg, "pad_token_id", 1) or 0) + 1
+    return int(n)
+
+
 def mask_token(tokenizer: Any, source: str | None = None) -> str:
     """The tokenizer's mask token (``[MASK]`` for BERT, ``<mask>`` for RoBERTa, ...)."""
     tok = getattr(tokenizer, "mask_token", None)

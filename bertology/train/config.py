@@ -136,6 +136,11 @@ class EvalConfig:
     uas_conllu: str | None = None  # held-out parse set (the world's trees.conllu)
     uas_max_sentences: int = 500
     val_max_sequences: int = 256
+    blimp_pairs: str | None = None  # minimal pairs (BLiMP directory or the world's minimal_pairs/)
+    blimp_per_paradigm: int = 50  # the first N pairs of each paradigm, at every checkpoint
+    blimp_metric: Literal["original", "word_l2r", "whole_word"] = "word_l2r"
+    twonn_texts: str | None = None  # held-out texts, one per line (None: the first data.valid)
+    twonn_n: int = 500  # the first N texts, at every checkpoint
 
 
 @dataclass
@@ -295,6 +300,13 @@ def validate(cfg: PretrainConfig, where: str = "config") -> None:
     )
     need(c.log_per_decade >= 0, f"checkpoint.log_per_decade must be >= 0, got {c.log_per_decade}")
     need(all(x >= 0 for x in c.steps), f"checkpoint.steps must be >= 0, got {c.steps}")
+    need(
+        e.blimp_per_paradigm >= 1,
+        f"eval.blimp_per_paradigm must be >= 1, got {e.blimp_per_paradigm}",
+    )
+    need(e.twonn_n >= 10, f"eval.twonn_n must be >= 10 (TwoNN needs 10 points), got {e.twonn_n}")
+    if "blimp" in e.evaluators:
+        need(bool(e.blimp_pairs), "eval.evaluators has blimp but eval.blimp_pairs is not set")
     for name in e.evaluators:
         try:
             check_evaluator_name(name)

@@ -27,6 +27,8 @@ from bertology.errors import unknown_name_error
 EVALUATORS: dict[str, Any] = {
     "val_loss": "bertology.train.evaluators:ValLossEvaluator",
     "uas": "bertology.train.evaluators:UASEvaluator",
+    "blimp": "bertology.evals.evaluators:BlimpEvaluator",
+    "twonn": "bertology.evals.evaluators:TwoNNEvaluator",
 }
 
 

@@ -28,7 +28,7 @@ from bertology.models import (
     train_bpe_tokenizer,
     train_wordpiece_tokenizer,
 )
-from bertology.models.load import check_model_dir, quiet_transformers
+from bertology.models.load import check_model_dir, max_tokens, quiet_transformers
 from bertology.train.batches import BatchOrder
 from bertology.train.checkpoint import read_trainer_state
 from bertology.train.config import PretrainConfig
@@ -282,11 +282,10 @@ def build_model(
             )
     else:
         model = new_model(cfg, tokenizer, attn)
-    max_pos = getattr(model.config, "max_position_embeddings", None)
-    offset = 2 if model.config.model_type in ("roberta", "xlm-roberta", "camembert") else 0
-    if max_pos is not None and cfg.train.seq_len > max_pos - offset:
+    limit = max_tokens(model)
+    if limit is not None and cfg.train.seq_len > limit:
         raise InputError(
-            f"train.seq_len ({cfg.train.seq_len}) exceeds the model's positions ({max_pos - offset})"
+            f"train.seq_len ({cfg.train.seq_len}) exceeds the model's positions ({limit})"
         )
     model.to(device)
     model.train()
