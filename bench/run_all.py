@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["world", "probe", "uas", "prune", "pretrain"]
+BENCHES = ["world", "probe", "uas", "prune", "pretrain", "blimp"]
 
 
 def main() -> int:

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "bertology.data.commands",
     "bertology.syntax.commands",
     "bertology.evals.commands",
+    "bertology.dynamics.commands",
     "bertology.prune.commands",
     "bertology.train.commands",
     "bertology.world.commands",
@@ -66,7 +67,13 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args or os.environ.get("BERTOLOGY_DEBUG", "") not in ("", "0")
     args = [a for a in args if a != "--debug"]
     try:
-        app(args=args, standalone_mode=False)
+        rv = app(args=args, standalone_mode=False)
+        # typer turns Ctrl-C (and typer.Exit) inside a command into a *returned* exit code
+        # when not in standalone mode; our commands return results, never a bare int
+        if isinstance(rv, int) and not isinstance(rv, bool) and rv != 0:
+            if rv == 130:
+                print("bertology: interrupted", file=sys.stderr)
+            sys.exit(rv)
     except BertologyError as e:
         if debug:
             raise

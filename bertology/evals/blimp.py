@@ -157,7 +157,7 @@ def score_pairs(
     tokenizer: Any,
     pairs: Sequence[MinimalPair],
     metric: str = DEFAULT_METRIC,
-    token_budget: int = 8192,
+    token_budget: int = 2048,
     head_rows: int = 512,
     stats: PLLStats | None = None,
 ) -> list[PairScore]:

@@ -18,7 +18,7 @@ Metric = Literal["original", "word_l2r", "whole_word"]
 class PLLImpl:
     """Speed and memory only: the scores are the same up to float rounding."""
 
-    token_budget: int = 8192  # padded tokens per encoder call (masked copies x length)
+    token_budget: int = 2048  # padded tokens per encoder call (masked copies x length)
     head_rows: int = 512  # rows per call of the MLM head (each row: one vocabulary softmax)
     device: str = "auto"
     dtype: Literal["fp32", "bf16", "fp16"] | None = None  # None: the checkpoint's (fp32)

@@ -35,9 +35,7 @@ class BlimpEvaluator:
         self.metric = e.blimp_metric
 
     def __call__(self, model: Any, step: int) -> dict[str, Any]:
-        imp = self.ctx.config.impl
-        budget = max(1024, imp.eval_batch_size * self.ctx.config.train.seq_len)
-        scored = score_pairs(model, self.ctx.tokenizer, self.pairs, self.metric, budget)
+        scored = score_pairs(model, self.ctx.tokenizer, self.pairs, self.metric)
         res = summarize(scored, self.metric)
         return {
             "blimp": res["overall"],

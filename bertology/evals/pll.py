@@ -141,12 +141,16 @@ def encode_sentences(
 
 def _sub_batches(enc: _Encoded, budget: int) -> Iterator[list[tuple[int, int]]]:
     """``(sentence, k)`` copies, shortest sentences first, in groups of at most ``budget``
-    padded tokens (a copy longer than the budget goes alone)."""
+    padded tokens (a copy longer than the budget goes alone). A group at least half full
+    ends where the length grows, so that its rows are not padded to the next length."""
     order = sorted(range(len(enc.ids)), key=lambda i: len(enc.ids[i]))
     group: list[tuple[int, int]] = []
     width = 0
     for i in order:
         n = len(enc.ids[i])
+        if group and n > width and 2 * len(group) * width >= budget:
+            yield group
+            group, width = [], 0
         for k in range(len(enc.scored[i])):
             if group and (len(group) + 1) * max(width, n) > budget:
                 yield group
@@ -162,7 +166,7 @@ def pll(
     tokenizer: Any,
     sentences: Sequence[str],
     metric: str = DEFAULT_METRIC,
-    token_budget: int = 8192,
+    token_budget: int = 2048,
     head_rows: int = 512,
     sources: Sequence[str | None] | None = None,
     stats: PLLStats | None = None,

@@ -20,6 +20,11 @@ def _plt():
     return plt
 
 
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (for figures drawn elsewhere)."""
+    return _plt()
+
+
 def save_figure(fig, path: str | Path) -> Path:
     """Save a matplotlib figure as PNG atomically and close it."""
     buf = io.BytesIO()

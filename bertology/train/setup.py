@@ -225,17 +225,28 @@ def load_data(cfg: PretrainConfig, tokenizer: Any, dist: DistContext, log: Log) 
         raise InputError(
             "sas.lambda is non-zero but no dependency edge survived packing (check data.trees)"
         )
-    valid = None
-    if d.valid:
-        vspec = DataSpec(list(d.valid), [], d.text_column, cfg.train.seq_len, "sentences", None, fp)
-        vsents = iter_sentences(d.valid, None, d.text_column)
-        valid = _main_first(
-            dist,
-            lambda: build_or_load(vspec, vsents, tokenizer, cache, "valid", log),
-            lambda: build_or_load(vspec, None, tokenizer, cache, "valid"),
-        )
+    valid = load_valid(cfg, tokenizer, dist, log)
     order = BatchOrder(len(train), cfg.train.batch_size, cfg.train.seed)
     return RunData(train, valid, order, int(tokenizer.mask_token_id), random_token_ids(tokenizer))
+
+
+def load_valid(cfg: PretrainConfig, tokenizer: Any, dist: DistContext | None, log: Log) -> Any:
+    """``data.valid`` tokenized and packed (cached), or ``None`` when there is none; also
+    what ``bertology dynamics`` evaluates validation loss on."""
+    d = cfg.data
+    if not d.valid:
+        return None
+    fp = tokenizer_fingerprint(tokenizer)
+    vspec = DataSpec(list(d.valid), [], d.text_column, cfg.train.seq_len, "sentences", None, fp)
+    vsents = iter_sentences(d.valid, None, d.text_column)
+    cache = cache_dir(cfg)
+    if dist is None:
+        return build_or_load(vspec, vsents, tokenizer, cache, "valid", log)
+    return _main_first(
+        dist,
+        lambda: build_or_load(vspec, vsents, tokenizer, cache, "valid", log),
+        lambda: build_or_load(vspec, None, tokenizer, cache, "valid"),
+    )
 
 
 # --- model and optimizer ------------------------------------------------------------------------

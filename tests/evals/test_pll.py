@@ -29,8 +29,33 @@ def _load(d):
     return model, tok
 
 
-@pytest.fixture(scope="module", params=["bert", "roberta"])
-def model_tok(request, tiny_bert_dir, tiny_roberta_dir):
+def _tiny_albert(corpus):
+    """A tiny ALBERT with a SentencePiece (unigram, ``▁word``) tokenizer trained here."""
+    from tokenizers import SentencePieceUnigramTokenizer
+    from tokenizers.processors import TemplateProcessing
+    from transformers import AlbertTokenizerFast
+
+    from bertology.models import SmallMLMConfig, build_mlm
+
+    sp = SentencePieceUnigramTokenizer()
+    specials = ["<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"]
+    sp.train_from_iterator(corpus, vocab_size=150, special_tokens=specials, unk_token="<unk>")
+    cls, sep = sp.token_to_id("[CLS]"), sp.token_to_id("[SEP]")
+    sp._tokenizer.post_processor = TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
+    tok = AlbertTokenizerFast(
+        tokenizer_object=sp._tokenizer, unk_token="<unk>", pad_token="<pad>",
+        cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]",
+    )  # fmt: skip
+    model = build_mlm(SmallMLMConfig(arch="albert", layers=2, hidden=32, heads=4, seed=0), tok)
+    return model.eval(), tok
+
+
+@pytest.fixture(scope="module", params=["bert", "roberta", "albert"])
+def model_tok(request, tiny_bert_dir, tiny_roberta_dir, corpus):
+    if request.param == "albert":
+        return _tiny_albert(corpus)
     return _load(tiny_bert_dir if request.param == "bert" else tiny_roberta_dir)
 
 

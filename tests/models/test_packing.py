@@ -166,3 +166,24 @@ def test_non_float32_models_are_not_packed(model):
     model = model.to(torch.float64)
     with packed_linears(model) as n:
         assert n == 0
+
+
+@needs_packing
+def test_the_intermediate_gelu_runs_fused_and_matches_plain(model):
+    """BERT's intermediate block (dense + exact GELU) runs as one packed product with a GELU
+    post-op; the outputs equal the plain model's, and a tanh GELU is left unfused."""
+    ids = _ids(shape=(4, 11))
+    blocks = [m for m in model.modules() if type(m).__name__ == "BertIntermediate"]
+    with torch.inference_mode():
+        ref = model(input_ids=ids).logits
+        with packed_linears(model):
+            assert blocks and all("forward" in vars(b) for b in blocks)
+            got = model(input_ids=ids).logits
+    assert torch.allclose(got, ref, atol=1e-5, rtol=1e-5)
+    assert all("forward" not in vars(b) for b in blocks)
+    from transformers.activations import ACT2FN
+
+    for b in blocks:
+        b.intermediate_act_fn = ACT2FN["gelu_new"]  # the tanh form: no exact post-op
+    with torch.inference_mode(), packed_linears(model):
+        assert not any("forward" in vars(b) for b in blocks)

@@ -79,7 +79,7 @@ class Case:
     code: int = 2
     files: dict[str, str | bytes] = field(default_factory=dict)
     prep: Callable[[dict[str, str], Path], None] | None = None
-    check: Callable[[Path], None] | None = None  # for cases handled correctly (exit 0)
+    check: Callable[[Path], object] | None = None  # exit-0 cases: asserts, or returns a bool
 
 
 def copy_of(key: str, name: str) -> Callable[[dict[str, str], Path], None]:
@@ -117,7 +117,7 @@ def run_case(ws: Workspace, case: Case, t: Path) -> None:
         assert not (t / "out").exists(), "a failing command wrote its --out"
         assert snapshot(t) == mine, "a failing command changed a file in the case's directory"
     elif case.check is not None:
-        case.check(t)
+        assert case.check(t) is not False, f"{case.id}: the check of the result failed"
 
 
 def ids(cases: list[Case]) -> list[str]:

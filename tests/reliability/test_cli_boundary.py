@@ -78,3 +78,30 @@ def test_an_environment_error_is_one_line_naming_the_path_and_exit_1(
     assert e.value.code == 1
     err = capsys.readouterr().err
     assert err.strip() == f"bertology: error: {says}" and "Traceback" not in err
+
+
+def test_ctrl_c_in_a_command_exits_130_and_leaves_no_run(
+    monkeypatch, capsys, tmp_path, tiny_bert_dir
+):
+    """typer turns a KeyboardInterrupt inside a command into a *returned* code when not in
+    standalone mode; the boundary must still exit 130 (it once exited 0), and the staged run
+    must be gone."""
+    import json
+
+    import bertology.cli as cli
+    import bertology.probe.run as run
+
+    facts = tmp_path / "f.jsonl"
+    facts.write_text(json.dumps({"subject": "paris", "relation": "capital", "object": "france",
+                                 "prompt": "paris is the capital of [MASK] ."}) + "\n")  # fmt: skip
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "evaluate_facts", interrupted)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["probe", "-m", str(tiny_bert_dir), "-f", str(facts), "--device", "cpu",
+                  "--out", str(tmp_path / "run")])  # fmt: skip
+    assert e.value.code == 130
+    assert "bertology: interrupted" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.jsonl"]  # nothing half-written
