@@ -20,6 +20,10 @@ from typing import Any
 from bertology.dynamics.series import Series
 from bertology.errors import InputError
 from bertology.io import JsonlAppender, atomic_write_text, iter_text_lines
+from bertology.models.load import load_mlm, resolve_device
+from bertology.train.evaluators import EvalContext, build_evaluators, run_evaluators
+from bertology.train.packed import tokenizer_fingerprint
+from bertology.train.setup import load_valid
 
 # The settings each evaluator's numbers depend on: its cache key (others: the whole config).
 SETTINGS = {
@@ -96,10 +100,6 @@ def evaluate_series(
 ) -> dict[int, dict[str, Any]]:
     """``{step: metrics}`` of every checkpoint under ``evaluators``, from the cache where it
     has them, evaluated (and cached at once) where it does not."""
-    from bertology.models.load import load_mlm, resolve_device  # torch: only when evaluating
-    from bertology.train.evaluators import EvalContext, build_evaluators, run_evaluators
-    from bertology.train.packed import tokenizer_fingerprint
-
     keys = {e: settings_key(cfg, e) for e in evaluators}
     ckpt_key = {c.step: _relative(c.model, series.run) for c in series.checkpoints}
     todo = {
@@ -161,8 +161,6 @@ def _valid(cfg: Any, tokenizer: Any, evaluators: list[str], log: Callable[[str],
         return None
     if not cfg.data.valid:
         raise InputError("val_loss needs validation text: give --texts (one text per line)")
-    from bertology.train.setup import load_valid  # torch: only when evaluating
-
     return load_valid(cfg, tokenizer, None, log)
 
 

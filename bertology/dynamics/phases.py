@@ -9,6 +9,10 @@
 - ``twonn_drop_before_structure_onset``: TwoNN falls, and its onset comes before the
   structure onset; ``twonn_min_step``: where TwoNN is lowest.
 
+A curve whose first change is already under way at the first checkpoints (a loss's fast fall
+from initialisation) keeps that plateau as ``initial_plateau``; its onset and plateau are
+those of the next transition after it, searched from there with the same rule.
+
 A quantity that cannot be measured (no break, a metric not evaluated) is ``None``.
 """
 
@@ -42,10 +46,18 @@ def metric_breaks(
 ) -> dict[str, dict[str, Any]]:
     """``dynamics.json``'s per-metric entries: the curve and its breaks."""
     out = {}
+    least = 3 * MIN_POINTS if method == "ruptures" else MIN_POINTS
     for name, (steps, values) in series.items():
         entry: dict[str, Any] = {"steps": steps, "values": values, "onset": None, "plateau": None}
-        if len(steps) >= MIN_POINTS and (method != "ruptures" or len(steps) >= 3 * MIN_POINTS):
+        if len(steps) >= least:
             b = detect_breaks(steps, values, threshold, method, what=name)
+            if b.onset is None and b.plateau is not None:
+                # the curve's first change is under way from the start (a loss's first fast
+                # fall): that is initialisation, not a phase; look for the next transition
+                entry["initial_plateau"] = b.plateau
+                i = steps.index(b.plateau)
+                if len(steps) - i >= least:
+                    b = detect_breaks(steps[i:], values[i:], threshold, method, what=name)
             entry.update(onset=b.onset, plateau=b.plateau, direction=b.direction, noise=b.noise)
         out[name] = entry
     return out

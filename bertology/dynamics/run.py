@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from bertology.config import to_dict
+from bertology.config import from_dict, to_dict
 from bertology.console import console, say, table
 from bertology.dynamics.breaks import MIN_POINTS
 from bertology.dynamics.config import DynamicsConfig
@@ -19,6 +19,7 @@ from bertology.dynamics.series import Series, find_series, unique_names
 from bertology.errors import InputError
 from bertology.io import atomic_write_json
 from bertology.rundir import RunDir, check_out
+from bertology.train.config import PretrainConfig, load_config
 
 SCHEMA = 1
 
@@ -26,9 +27,6 @@ SCHEMA = 1
 def series_config(series: Series, cfg: DynamicsConfig) -> Any:
     """The evaluators' settings for ``series``: its run's config (a world run: the world's
     pairs, trees and validation text) with the command's data and sizes on top."""
-    from bertology.config import from_dict
-    from bertology.train.config import PretrainConfig, load_config  # torch-free, but large
-
     if series.run is not None and (series.run / "config.yaml").exists():
         pc = load_config(series.run / "config.yaml")
     else:
