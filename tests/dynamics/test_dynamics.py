@@ -75,12 +75,12 @@ def test_every_checkpoint_is_evaluated_as_pre_training_logged_it(tiny_run, tmp_p
 
 
 def test_the_cache_is_reused_extended_and_resumed(tiny_run, tmp_path, monkeypatch):
-    import bertology.models.load as load
+    import bertology.dynamics.evaluate as evaluate
 
     run = _copy_run(tiny_run, tmp_path)
     loads = []
-    real = load.load_mlm
-    monkeypatch.setattr(load, "load_mlm", lambda *a, **k: loads.append(a[0]) or real(*a, **k))
+    real = evaluate.load_mlm
+    monkeypatch.setattr(evaluate, "load_mlm", lambda *a, **k: loads.append(a[0]) or real(*a, **k))
     calls = {"n": 0}
 
     from bertology.train import registry
