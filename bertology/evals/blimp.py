@@ -14,7 +14,8 @@ Data, read by :func:`read_pairs`:
 - ``nyu-mll/blimp`` by name through ``datasets`` (online only).
 
 Results: accuracy per paradigm, per field (the mean of its paradigms), ``overall`` (the mean
-over paradigms, as BLiMP reports it) and ``overall_pairs`` (the mean over pairs).
+over paradigms, as BLiMP reports it) and ``overall_pairs`` (the mean over pairs), each with a
+95% bootstrap interval over pairs (``ci``; stratified by paradigm for the means of means).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from bertology.errors import InputError, unknown_name_error
 from bertology.evals.pll import DEFAULT_METRIC, PLLScore, PLLStats, pll
 from bertology.io import read_jsonl
+from bertology.stats import mean_ci, mean_of_means_ci
 
 HUB_NAME = "nyu-mll/blimp"
 
@@ -177,6 +179,7 @@ def summarize(scored: Sequence[PairScore], metric: str) -> dict[str, Any]:
         uid: {
             "n": len(ss),
             "accuracy": sum(s.right for s in ss) / len(ss),
+            "ci": mean_ci([float(s.right) for s in ss]),
             "ties": sum(s.good.total == s.bad.total for s in ss),
             "field": ss[0].pair.field,
             "linguistics_term": ss[0].pair.linguistics_term,
@@ -186,11 +189,13 @@ def summarize(scored: Sequence[PairScore], metric: str) -> dict[str, Any]:
     by_field: dict[str, list[str]] = defaultdict(list)
     for uid, p in paradigms.items():
         by_field[p["field"] or "(none)"].append(uid)
+    right = {uid: [float(s.right) for s in ss] for uid, ss in by_uid.items()}
     fields = {
         f: {
             "paradigms": len(uids),
             "n": sum(paradigms[u]["n"] for u in uids),
             "accuracy": sum(paradigms[u]["accuracy"] for u in uids) / len(uids),
+            "ci": mean_of_means_ci([right[u] for u in uids]),
         }
         for f, uids in sorted(by_field.items())
     }
@@ -199,8 +204,11 @@ def summarize(scored: Sequence[PairScore], metric: str) -> dict[str, Any]:
         "paradigms": paradigms,
         "fields": fields,
         "overall": sum(p["accuracy"] for p in paradigms.values()) / len(paradigms),
+        "overall_ci": mean_of_means_ci(list(right.values())),
         "overall_pairs": sum(s.right for s in scored) / len(scored),
+        "overall_pairs_ci": mean_ci([float(s.right) for s in scored]),
         "n_pairs": len(scored),
+        "ci_level": 0.95,
     }
 
 

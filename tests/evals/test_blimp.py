@@ -84,7 +84,11 @@ def test_a_tie_is_wrong_and_overall_is_the_mean_over_paradigms():
     assert res["paradigms"]["b"]["accuracy"] == 1.0
     assert res["overall"] == pytest.approx((1 / 3 + 1) / 2)  # mean over paradigms
     assert res["overall_pairs"] == pytest.approx(2 / 4)  # mean over pairs
-    assert res["fields"]["(none)"] == {"paradigms": 2, "n": 4, "accuracy": pytest.approx(2 / 3)}
+    field = res["fields"]["(none)"]
+    assert (field["paradigms"], field["n"], field["accuracy"]) == (2, 4, pytest.approx(2 / 3))
+    assert field["ci"] is None and res["paradigms"]["b"]["ci"] is None  # b has one pair
+    lo, hi = res["paradigms"]["a"]["ci"]
+    assert 0 <= lo <= 1 / 3 <= hi <= 1
 
 
 def test_cli_writes_a_traceable_run(run_cli, tiny_bert_dir, tmp_path):
