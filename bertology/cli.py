@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "bertology.syntax.commands",
     "bertology.evals.commands",
     "bertology.dynamics.commands",
+    "bertology.experiments.commands",
     "bertology.prune.commands",
     "bertology.train.commands",
     "bertology.world.commands",

@@ -1,0 +1,154 @@
+"""``bertology experiment sas``: the SAS paper's regularizer experiment as one command.
+
+For each seed it pre-trains the baseline (lambda = 0), SAS+ (lambda < 0), SAS- (lambda > 0)
+and SAS- until step k, on the same world and data; runs ``dynamics`` over all of them; and
+writes ``experiment.json``: per variant the breaks and final values (mean and sd over the
+seeds), and the paper's claims (:mod:`bertology.experiments.claims`) judged on the seed means.
+A finished variant (its ``results.json`` exists) is not trained again; an interrupted one
+resumes from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+from bertology.console import say
+from bertology.dynamics.config import DynamicsConfig, DynamicsImpl
+from bertology.dynamics.run import dynamics
+from bertology.experiments.claims import sas_claims
+from bertology.experiments.config import SASExperimentConfig
+from bertology.io import atomic_write_json
+from bertology.train.config import load_config
+from bertology.train.loop import pretrain
+from bertology.world.config import WorldConfig
+from bertology.world.generate import generate_world
+
+SUMMARY = ("structure_onset", "capability_onset", "final_val_loss", "final_uas", "final_blimp",
+           "twonn_min_step", "early_val_loss")  # fmt: skip
+
+
+def _world(cfg: SASExperimentConfig, out: Path) -> Path:
+    if cfg.world:
+        return Path(cfg.world)
+    w = out / "world"
+    if not (w / "world.json").exists():
+        generate_world(w, WorldConfig(), say)
+    return w
+
+
+def _sets(
+    cfg: SASExperimentConfig, world: Path, seed: int, lam: float, until: int | None
+) -> list[str]:
+    """One variant's pre-training overrides: the world's data, the experiment's ``set``, then
+    the variant's own seed, lambda and switch-off step."""
+    return [
+        f"data.train=[{world / 'corpus' / 'train.txt'}]",
+        f"data.trees=[{world / 'corpus' / 'train.conllu'}]",
+        f"data.valid=[{world / 'corpus' / 'valid.txt'}]",
+        f"eval.uas_conllu={world / 'trees.conllu'}",
+        f"eval.blimp_pairs={world / 'minimal_pairs'}",
+        *cfg.set,
+        f"train.seed={seed}",
+        f"sas.lambda={lam}",
+        f"sas.until_step={'null' if until is None else until}",
+        f"impl.device={cfg.impl.device}",
+    ]
+
+
+def _train(
+    cfg: SASExperimentConfig, world: Path, run: Path, seed: int, lam: float, until: int | None
+) -> None:
+    if (run / "results.json").exists():
+        say(f"[experiment] {run.name}: finished, not trained again")
+        return
+    say(f"[experiment] training {run.name} (lambda {lam}, until {until})")
+    config = load_config(cfg.pretrain, _sets(cfg, world, seed, lam, until))
+    pretrain(config, run, resume=run.exists())
+
+
+def _dyn(runs: list[Path], out: Path, cfg: SASExperimentConfig) -> dict[str, Any]:
+    dcfg = DynamicsConfig(impl=DynamicsImpl(device=cfg.impl.device, progress=cfg.impl.progress))
+    return dynamics([str(r) for r in runs], dcfg, out, overwrite=True)
+
+
+def _k_from(
+    baseline: dict[str, Any], steps: list[int], max_steps: int, frac: float
+) -> tuple[int, bool]:
+    """k: the last checkpoint before the baseline's structure onset, else a fraction."""
+    onset = baseline.get("structure_onset")
+    if onset is None:
+        return max(1, int(frac * max_steps)), False
+    before = [s for s in steps if 0 < s < onset]
+    return (before[-1] if before else max(1, onset // 2)), True
+
+
+def run_sas(cfg: SASExperimentConfig, out: str | Path) -> dict[str, Any]:
+    """Train every variant for every seed, compare them, judge the claims."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    world = _world(cfg, out)
+    max_steps = load_config(cfg.pretrain, _sets(cfg, world, 0, 0.0, None)).train.max_steps
+    runs: dict[str, list[Path]] = {}
+    ks: list[int] = list(cfg.until_steps)
+    k_measured = bool(ks)
+    for seed in cfg.seeds:
+        base = out / "variants" / f"baseline-s{seed}"
+        _train(cfg, world, base, seed, 0.0, None)
+        runs.setdefault("baseline", []).append(base)
+    if not ks:
+        res = _dyn(runs["baseline"], out / "dynamics-baseline", cfg)
+        ph = res["phases"][runs["baseline"][0].name]
+        doc = json.loads((out / "dynamics-baseline" / "dynamics.json").read_text())
+        steps = doc["runs"][runs["baseline"][0].name]["metrics"]["val_loss"]["steps"]
+        k, k_measured = _k_from(ph, steps, max_steps, cfg.fallback_fraction)
+        ks = [k]
+    for seed in cfg.seeds:
+        for name, lam, until in [("sas+", -cfg.lam, None), ("sas-", cfg.lam, None),
+                                 *((f"sas-until-{k}", cfg.lam, k) for k in ks)]:  # fmt: skip
+            run = out / "variants" / f"{name}-s{seed}"
+            _train(cfg, world, run, seed, lam, until)
+            runs.setdefault(name, []).append(run)
+    every = [r for rs in runs.values() for r in rs]
+    res = _dyn(every, out / "dynamics", cfg)
+    return _write(out, cfg, runs, res, ks, k_measured)
+
+
+def _write(out: Path, cfg: SASExperimentConfig, runs: dict[str, list[Path]], res: dict[str, Any],
+           ks: list[int], k_measured: bool) -> dict[str, Any]:  # fmt: skip
+    doc = json.loads((out / "dynamics" / "dynamics.json").read_text())
+    rows = {r["run"]: r for r in res["table"]}
+    variants: dict[str, Any] = {}
+    for name, paths in runs.items():
+        per_seed = []
+        for p in paths:
+            row = {**rows[p.name], **res["phases"][p.name]}
+            loss = doc["runs"][p.name]["metrics"].get("val_loss", {})
+            at = [
+                v
+                for s, v in zip(loss.get("steps", []), loss.get("values", []), strict=True)
+                if s <= ks[0]
+            ]
+            row["early_val_loss"] = at[-1] if at else None
+            per_seed.append(row)
+        entry: dict[str, Any] = {"seeds": [p.name for p in paths], "per_seed": per_seed}
+        for key in SUMMARY:
+            vals = [r[key] for r in per_seed if r.get(key) is not None]
+            entry[key] = statistics.fmean(vals) if len(vals) == len(per_seed) else None
+            entry[f"{key}_sd"] = statistics.stdev(vals) if len(vals) > 1 else None
+        entry["twonn_drop_before_structure_onset"] = (
+            all(r["twonn_drop_before_structure_onset"] for r in per_seed)
+            if all(r["twonn_drop_before_structure_onset"] is not None for r in per_seed) else None
+        )  # fmt: skip
+        variants[name] = entry
+    claims = [c.to_dict() for c in sas_claims(variants)]
+    result = {"schema": 1, "variants": variants, "claims": claims, "until_steps": ks,
+              "k_from_baseline_onset": k_measured if not cfg.until_steps else None,
+              "figure": str(out / "dynamics" / "figures" / "summary.png")}  # fmt: skip
+    atomic_write_json(out / "experiment.json", result)
+    for c in claims:
+        mark = {True: "held", False: "did not hold", None: "not measurable"}[c["held"]]
+        say(f"[experiment] {c['claim']}: {mark} {c['numbers']}")
+    return result
