@@ -57,6 +57,16 @@ impl: {{device: cpu, threads: 1, cache_dir: {tmp_path / "cache"}, print_every: 0
         assert res["k_from_baseline_onset"] is False and k == 2  # 0.25 of 8 steps
     cfg = (out / "variants" / f"sas-until-{k}-s0" / "config.yaml").read_text()
     assert "until_step: " + str(k) in cfg and "lambda: 0.5" in cfg
+    for f in (
+        "config.yaml",
+        "env.json",
+        "results.json",
+        "metrics.jsonl",
+        "report.html",
+        "figures/summary.png",
+    ):
+        assert (out / f).is_file(), f
+    assert json.loads((out / "results.json").read_text())["claims"] == res["claims"]
     trained = []
     monkeypatch.setattr(sas, "pretrain", lambda *a, **kw: trained.append(a[1]))
     main(args)  # finished variants are not trained again

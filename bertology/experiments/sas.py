@@ -11,6 +11,7 @@ resumes from its last checkpoint.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from bertology.dynamics.run import dynamics
 from bertology.experiments.claims import sas_claims
 from bertology.experiments.config import SASExperimentConfig
 from bertology.io import atomic_write_json
+from bertology.rundir import RunDir
 from bertology.train.config import load_config
 from bertology.train.loop import pretrain
 from bertology.world.config import WorldConfig
@@ -148,6 +150,14 @@ def _write(out: Path, cfg: SASExperimentConfig, runs: dict[str, list[Path]], res
               "k_from_baseline_onset": k_measured if not cfg.until_steps else None,
               "figure": str(out / "dynamics" / "figures" / "summary.png")}  # fmt: skip
     atomic_write_json(out / "experiment.json", result)
+    # the experiment directory is a run directory too: config, environment, results (the
+    # same as experiment.json), one metrics row per variant, the summary figure, the report
+    run = RunDir(out, "experiment-sas", cfg, device=cfg.impl.device)
+    for name, v in variants.items():
+        run.log_metrics({"variant": name, **{k: v[k] for k in SUMMARY}})
+    run.write_results(result)
+    shutil.copy(out / "dynamics" / "figures" / "summary.png", run.figures / "summary.png")
+    run.finish("bertology experiment sas")
     for c in claims:
         mark = {True: "held", False: "did not hold", None: "not measurable"}[c["held"]]
         say(f"[experiment] {c['claim']}: {mark} {c['numbers']}")
