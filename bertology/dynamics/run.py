@@ -74,7 +74,7 @@ def dynamics(
                 s.source,
             )
     configs = {s.name: series_config(s, cfg) for s in series}
-    run = RunDir(out, "dynamics", {"runs": runs, **_plain(cfg)}, device=cfg.impl.device,
+    run = RunDir(out, "dynamics", {"runs": runs, **to_dict(cfg)}, device=cfg.impl.device,
                  staged=True, overwrite=overwrite)  # fmt: skip
     try:
         doc: dict[str, Any] = {"schema": SCHEMA, "runs": {}}
@@ -119,7 +119,3 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.3f}"
     return "—" if v is None else str(v)
-
-
-def _plain(cfg: DynamicsConfig) -> dict[str, Any]:
-    return to_dict(cfg)

@@ -315,3 +315,17 @@ def config_changes(saved: dict[str, Any], now: dict[str, Any]) -> list[str]:
         for k, v in body.items()
         if saved.get(sec, {}).get(k) != v
     ]
+
+
+def refuse_science_changes(ckpt: Path, now: dict[str, Any], out: Path) -> None:
+    """Refuse to resume from ``ckpt`` with science settings (``now``, the config's
+    :meth:`science_dict`) that differ from the checkpoint's: ``config.yaml`` must describe the
+    model that was trained. Only ``impl.*`` and ``checkpoint.*`` may change on resume."""
+    changed = config_changes(read_trainer_state(ckpt)["science_config"], now)
+    if changed:
+        raise InputError(
+            "cannot resume with settings that change the science ("
+            + "; ".join(changed)
+            + "); only impl.* and checkpoint.* may change on resume",
+            out,
+        )

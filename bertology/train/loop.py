@@ -42,12 +42,12 @@ from bertology.syntax.regularizer import SyntacticRegularizer
 from bertology.train.checkpoint import (
     TrainerState,
     checkpoint_name,
-    config_changes,
     drop_trainer_state,
     gather_rng,
     list_checkpoints,
     load_optimizer_and_rng,
     read_trainer_state,
+    refuse_science_changes,
     resume_point,
     save_checkpoint,
 )
@@ -137,7 +137,8 @@ class Trainer:
         if self.out.exists():  # a file, a foreign directory or another command's run: refused
             check_out(self.out, overwrite=True, command="pretrain")
         start = self._resume_point()
-        self._check_science(start)
+        if start is not None:  # every rank checks, so that all stop together
+            refuse_science_changes(start[1], self.cfg.science_dict(), self.out)
         # every input is read (corpus, trees, tokenizer, checkpoint, evaluators' data) before
         # the run directory is written: bad input leaves --out as it was
         self._setup(start)
@@ -147,18 +148,6 @@ class Trainer:
 
     def _resume_point(self) -> tuple[int, Path] | None:
         return resume_point(self.ckpt_dir, self.resume, self.dist.is_main, self.log, self.out)
-
-    def _check_science(self, start: tuple[int, Path] | None) -> None:
-        if start is not None:  # every rank checks, so that all stop together
-            saved = read_trainer_state(start[1])["science_config"]
-            changed = config_changes(saved, self.cfg.science_dict())
-            if changed:  # refused: config.yaml must describe the model that was trained
-                raise InputError(
-                    "cannot resume with settings that change the science ("
-                    + "; ".join(changed)
-                    + "); only impl.* and checkpoint.* may change on resume",
-                    self.out,
-                )
 
     def _open_run_dir(self, start: tuple[int, Path] | None) -> None:
         if not self.dist.is_main:

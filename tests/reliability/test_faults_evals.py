@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from faults import Case, ids, jsonl, run_case
+from faults import Case, copy_of, ids, jsonl, run_case
 
 BL = ["blimp", "-m", "{model}", "--device", "cpu", "--out", "{t}/out"]
 TN = ["twonn", "-m", "{model}", "--device", "cpu", "--out", "{t}/out"]
@@ -115,7 +115,7 @@ BLIMP = [
         "blimp --out a probe run",
         [*BL[:-1], "{t}/run", "--data", "{world}/minimal_pairs", "--overwrite"],
         ["{t}/run", "probe"],
-        prep=lambda p, t: __import__("shutil").copytree(p["probe"], t / "run"),
+        prep=copy_of("probe", "run"),
     ),
     Case(
         "blimp with a BOM and CRLF",
