@@ -52,7 +52,14 @@ impl: {{device: cpu, threads: 1, cache_dir: {tmp_path / "cache"}, print_every: 0
             "final_blimp",
         }
         assert v["final_val_loss"] is not None and v["final_uas"] is not None
-    assert len(res["claims"]) == 6 and all(c["held"] in (True, False, None) for c in res["claims"])
+    ids = [c["id"] for c in res["claims"]]
+    assert ids[:6] == ["structure_before_capability", "sas_plus_earlier_but_worse",
+                       "sas_minus_no_spike_faster_early", "sas_minus_until_k_beats_baseline",
+                       "uas_does_not_recover", "twonn_drop_before_structure"]  # fmt: skip
+    assert all(c["held"] in (True, False, None) for c in res["claims"])
+    table = (out / "table.md").read_text()
+    assert table == res["table"] and table.count("\n") == 2 + len(res["variants"])
+    assert "| baseline |" in table and f"| sas-until-{k} |" in table
     if res["variants"]["baseline"]["structure_onset"] is None:  # no onset in 8 steps: k falls back
         assert res["k_from_baseline_onset"] is False and k == 2  # 0.25 of 8 steps
     cfg = (out / "variants" / f"sas-until-{k}-s0" / "config.yaml").read_text()
@@ -64,6 +71,7 @@ impl: {{device: cpu, threads: 1, cache_dir: {tmp_path / "cache"}, print_every: 0
         "metrics.jsonl",
         "report.html",
         "figures/summary.png",
+        "figures/by_k.png",
     ):
         assert (out / f).is_file(), f
     assert json.loads((out / "results.json").read_text())["claims"] == res["claims"]

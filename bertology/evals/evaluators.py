@@ -5,8 +5,9 @@ pairs and the same texts:
 
 - ``blimp``: the first ``eval.blimp_per_paradigm`` pairs of each paradigm of
   ``eval.blimp_pairs`` (the world's ``minimal_pairs/``), scored with ``eval.blimp_metric``.
-  Logs ``blimp`` (mean over paradigms), ``blimp_pairs`` (mean over pairs) and the accuracy
-  of each paradigm.
+  Logs ``blimp`` (mean over paradigms) with its 95% bootstrap interval ``blimp_ci`` (pairs
+  resampled within each paradigm) and ``blimp_n`` pairs, ``blimp_pairs`` (mean over pairs)
+  and the accuracy of each paradigm.
 - ``twonn``: the first ``eval.twonn_n`` lines of ``eval.twonn_texts`` (default: the first
   ``data.valid`` file), one mean-pooled vector per text. Logs ``twonn`` (the last layer's
   intrinsic dimension) and the dimension of every layer.
@@ -39,7 +40,9 @@ class BlimpEvaluator:
         res = summarize(scored, self.metric)
         return {
             "blimp": res["overall"],
+            "blimp_ci": res["overall_ci"],
             "blimp_pairs": res["overall_pairs"],
+            "blimp_n": len(scored),
             "blimp_by_paradigm": {u: p["accuracy"] for u, p in res["paradigms"].items()},
         }
 

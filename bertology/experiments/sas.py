@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,14 @@ from bertology.dynamics.config import DynamicsConfig, DynamicsImpl
 from bertology.dynamics.run import dynamics
 from bertology.experiments.claims import sas_claims
 from bertology.experiments.config import SASExperimentConfig
-from bertology.io import atomic_write_json
+from bertology.experiments.table import (
+    by_k_figure,
+    final_evals,
+    fmt_cell,
+    markdown_table,
+    seed_stats,
+)  # fmt: skip
+from bertology.io import atomic_write_json, atomic_write_text
 from bertology.rundir import RunDir
 from bertology.train.config import load_config
 from bertology.train.loop import pretrain
@@ -29,7 +35,15 @@ from bertology.world.config import WorldConfig
 from bertology.world.generate import generate_world
 
 SUMMARY = ("structure_onset", "capability_onset", "final_val_loss", "final_uas", "final_blimp",
-           "twonn_min_step", "early_val_loss")  # fmt: skip
+           "final_uas_margin", "final_uas_nonadjacent", "twonn_min_step", "early_val_loss")  # fmt: skip
+# final values read from the last checkpoint's evaluation: (summary key, evaluator key)
+FINAL = (("final_uas_ci", "uas_ci"), ("final_blimp_ci", "blimp_ci"),
+         ("final_uas_margin", "uas_margin"), ("final_uas_margin_ci", "uas_margin_ci"),
+         ("final_uas_nonadjacent", "uas_nonadjacent"), ("final_uas_offset", "uas_offset_baseline"))  # fmt: skip
+COLUMNS = (("structure onset", "structure_onset"), ("capability onset", "capability_onset"),
+           ("early val loss", "early_val_loss"), ("final val loss", "final_val_loss"),
+           ("final UAS", "final_uas"), ("UAS margin", "final_uas_margin"),
+           ("non-adjacent UAS", "final_uas_nonadjacent"), ("final BLiMP", "final_blimp"))  # fmt: skip
 
 
 def _world(cfg: SASExperimentConfig, out: Path) -> Path:
@@ -115,39 +129,57 @@ def run_sas(cfg: SASExperimentConfig, out: str | Path) -> dict[str, Any]:
             runs.setdefault(name, []).append(run)
     every = [r for rs in runs.values() for r in rs]
     res = _dyn(every, out / "dynamics", cfg)
-    return _write(out, cfg, runs, res, ks, k_measured)
+    return _write(out, cfg, runs, res, ks, k_measured, max_steps)
+
+
+def _variant(paths: list[Path], rows: dict[str, Any], res: dict[str, Any], doc: dict[str, Any],
+             early_step: int) -> dict[str, Any]:  # fmt: skip
+    """One variant over its seeds: each seed's row, then mean and sd of every summary value
+    (and, with one seed, the evaluation's intervals)."""
+    per_seed = []
+    for p in paths:
+        row = {**rows[p.name], **res["phases"][p.name]}
+        loss = doc["runs"][p.name]["metrics"].get("val_loss", {})
+        pts = zip(loss.get("steps", []), loss.get("values", []), strict=True)
+        at = [v for s, v in pts if s <= early_step]
+        row["early_val_loss"] = at[-1] if at else None
+        last = final_evals(p)
+        row.update({key: last.get(src) for key, src in FINAL})
+        per_seed.append(row)
+    entry: dict[str, Any] = {"seeds": [p.name for p in paths], "per_seed": per_seed}
+    for key in SUMMARY:
+        entry[key], entry[f"{key}_sd"] = seed_stats([r.get(key) for r in per_seed])
+    if len(per_seed) == 1:  # one seed: the evaluation's own intervals stand in for the sd
+        entry.update({k: per_seed[0].get(k) for k, _ in FINAL if k.endswith("_ci")})
+    flags = [r["twonn_drop_before_structure_onset"] for r in per_seed]
+    entry["twonn_drop_before_structure_onset"] = None if None in flags else all(flags)
+    gaps = [r.get("structure_onset", 0) - r["twonn_drop_onset"] for r in per_seed
+            if r.get("twonn_drop_onset") is not None and r.get("structure_onset") is not None]  # fmt: skip
+    entry["twonn_drop_lead"] = min(gaps) if len(gaps) == len(per_seed) else None
+    return entry
+
+
+def sas_table(variants: dict[str, dict[str, Any]]) -> str:
+    """The experiment's table: one line per variant, mean ± sd over seeds (or the interval)."""
+    rows = [
+        [name]
+        + [fmt_cell(v.get(key), v.get(f"{key}_sd"), v.get(f"{key}_ci")) for _, key in COLUMNS]
+        for name, v in variants.items()
+    ]
+    return markdown_table(["variant", *[c for c, _ in COLUMNS]], rows)
 
 
 def _write(out: Path, cfg: SASExperimentConfig, runs: dict[str, list[Path]], res: dict[str, Any],
-           ks: list[int], k_measured: bool) -> dict[str, Any]:  # fmt: skip
+           ks: list[int], k_measured: bool, max_steps: int) -> dict[str, Any]:  # fmt: skip
     doc = json.loads((out / "dynamics" / "dynamics.json").read_text())
     rows = {r["run"]: r for r in res["table"]}
-    variants: dict[str, Any] = {}
-    for name, paths in runs.items():
-        per_seed = []
-        for p in paths:
-            row = {**rows[p.name], **res["phases"][p.name]}
-            loss = doc["runs"][p.name]["metrics"].get("val_loss", {})
-            at = [
-                v
-                for s, v in zip(loss.get("steps", []), loss.get("values", []), strict=True)
-                if s <= ks[0]
-            ]
-            row["early_val_loss"] = at[-1] if at else None
-            per_seed.append(row)
-        entry: dict[str, Any] = {"seeds": [p.name for p in paths], "per_seed": per_seed}
-        for key in SUMMARY:
-            vals = [r[key] for r in per_seed if r.get(key) is not None]
-            entry[key] = statistics.fmean(vals) if len(vals) == len(per_seed) else None
-            entry[f"{key}_sd"] = statistics.stdev(vals) if len(vals) > 1 else None
-        entry["twonn_drop_before_structure_onset"] = (
-            all(r["twonn_drop_before_structure_onset"] for r in per_seed)
-            if all(r["twonn_drop_before_structure_onset"] is not None for r in per_seed) else None
-        )  # fmt: skip
-        variants[name] = entry
+    variants = {name: _variant(paths, rows, res, doc, ks[0]) for name, paths in runs.items()}
+    table = sas_table(variants)
+    atomic_write_text(out / "table.md", table)
     claims = [c.to_dict() for c in sas_claims(variants)]
     result = {"schema": 1, "variants": variants, "claims": claims, "until_steps": ks,
               "k_from_baseline_onset": k_measured if not cfg.until_steps else None,
+              "table": table, "seeds": list(cfg.seeds),
               "figure": str(out / "dynamics" / "figures" / "summary.png")}  # fmt: skip
     atomic_write_json(out / "experiment.json", result)
     # the experiment directory is a run directory too: config, environment, results (the
@@ -157,7 +189,9 @@ def _write(out: Path, cfg: SASExperimentConfig, runs: dict[str, list[Path]], res
         run.log_metrics({"variant": name, **{k: v[k] for k in SUMMARY}})
     run.write_results(result)
     shutil.copy(out / "dynamics" / "figures" / "summary.png", run.figures / "summary.png")
+    by_k_figure(variants, ks, run.figures / "by_k.png", max_steps)
     run.finish("bertology experiment sas")
+    say(f"[experiment] {len(cfg.seeds)} seed(s); mean ± sd over seeds, or [95% interval]:\n{table}")
     for c in claims:
         mark = {True: "held", False: "did not hold", None: "not measurable"}[c["held"]]
         say(f"[experiment] {c['claim']}: {mark} {c['numbers']}")
