@@ -33,12 +33,20 @@ SETTINGS = {
     "blimp": ["eval.blimp_pairs", "eval.blimp_per_paradigm", "eval.blimp_metric"],
     "twonn": ["eval.twonn_texts", "data.valid", "eval.twonn_n", "train.seq_len"],
 }  # fmt: skip
+# An evaluator whose logged metrics changed: its version joins its cache key, so that rows
+# cached before the change are evaluated again (an evaluator not listed keeps its old keys).
+# uas 2: the per-head grid ``uas_heads`` (for the fixed-head curve), margin, non-adjacent UAS
+# and intervals.
+VERSIONS = {"uas": 2}
 
 
 def settings_key(cfg: Any, evaluator: str) -> str:
-    """A short hash of the settings ``evaluator``'s result depends on."""
+    """A short hash of the settings ``evaluator``'s result depends on (and of its version in
+    :data:`VERSIONS`, if listed)."""
     science = cfg.to_dict()
-    picked = {}
+    picked: dict[str, Any] = {}
+    if evaluator in VERSIONS:
+        picked["(version)"] = VERSIONS[evaluator]
     for key in SETTINGS.get(evaluator, list(science)):
         node: Any = science
         for part in key.split("."):

@@ -1,5 +1,7 @@
 """Matplotlib figures of training dynamics: one overlay per metric with the breaks marked,
-and one summary panel (loss, UAS, BLiMP, TwoNN against step) for all runs."""
+and one summary panel (loss, UAS, BLiMP, TwoNN against step) for all runs. UAS (the best head
+at each checkpoint, solid) is drawn with the final best head followed across checkpoints
+(``uas_fixed_head``, dashed, same colour) where a run has it."""
 
 from __future__ import annotations
 
@@ -12,20 +14,30 @@ PANEL = [("val_loss", "validation loss"), ("uas", "UAS"), ("blimp", "BLiMP accur
          ("twonn", "TwoNN dimension")]  # fmt: skip
 
 
+# a metric drawn with a companion curve (dashed, same colour): (companion, legend suffix)
+COMPANIONS = {"uas": ("uas_fixed_head", "final best head")}
+
+
 def _draw(ax: Any, runs: dict[str, dict[str, Any]], metric: str) -> bool:
     drawn = False
+    companion = COMPANIONS.get(metric)
     for i, (name, metrics) in enumerate(runs.items()):
-        m = metrics.get(metric)
-        if not m or not m["steps"]:
-            continue
         colour = f"C{i % 10}"
-        ax.plot(m["steps"], m["values"], marker=".", markersize=3, color=colour, label=name)
-        for key, marker in (("onset", "^"), ("plateau", "s")):
-            if m.get(key) is not None:
-                y = m["values"][m["steps"].index(m[key])]
-                ax.plot([m[key]], [y], marker=marker, color=colour, markersize=8,
-                        markeredgecolor="black", linestyle="none")  # fmt: skip
-        drawn = True
+        lines = [(metric, "-", name)]
+        if companion is not None:
+            lines.append((companion[0], "--", f"{name} ({companion[1]})"))
+        for key_metric, style, label in lines:
+            m = metrics.get(key_metric)
+            if not m or not m["steps"]:
+                continue
+            ax.plot(m["steps"], m["values"], marker=".", markersize=3, color=colour,
+                    linestyle=style, label=label)  # fmt: skip
+            for key, marker in (("onset", "^"), ("plateau", "s")):
+                if m.get(key) is not None:
+                    y = m["values"][m["steps"].index(m[key])]
+                    ax.plot([m[key]], [y], marker=marker, color=colour, markersize=8,
+                            markeredgecolor="black", linestyle="none")  # fmt: skip
+            drawn = True
     return drawn
 
 

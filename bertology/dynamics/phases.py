@@ -2,7 +2,10 @@
 
 ``phases`` of a run:
 
-- ``structure_onset`` / ``structure_plateau``: the breaks of UAS (rising);
+- ``structure_onset`` / ``structure_plateau``: the breaks of UAS (rising), the best head at
+  each checkpoint; ``structure_onset_fixed_head`` / ``structure_plateau_fixed_head``: the same
+  on ``uas_fixed_head``, the final best head followed across checkpoints
+  (:mod:`bertology.dynamics.heads`), where a hand-over between heads cannot pass for a rise;
 - ``capability_onset``: the onset of BLiMP accuracy's rise, or, without one, the onset of
   the validation loss's fall (``capability_source`` says which);
 - ``capability_after_structure_plateau``: capability onset at or after the structure plateau;
@@ -24,7 +27,9 @@ from typing import Any
 from bertology.dynamics.breaks import MIN_POINTS, detect_breaks
 
 # numbers an evaluator logs that are not curves: timings, counts, the index of the best head
-SKIP = {"eval_time_s", "val_masked_tokens", "val_ppl", "uas_head", "uas_layer", "uas_sentences"}
+# (lists, such as intervals and the per-head grid ``uas_heads``, are never curves)
+SKIP = {"eval_time_s", "val_masked_tokens", "val_ppl", "uas_head", "uas_layer", "uas_sentences",
+        "uas_words", "uas_nonadjacent_words"}  # fmt: skip
 
 
 def curves(evals: dict[int, dict[str, Any]]) -> dict[str, tuple[list[int], list[float]]]:
@@ -69,6 +74,9 @@ def phases(metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
     loss, twonn = metrics.get("val_loss", {}), metrics.get("twonn", {})
     s_on = uas.get("onset") if uas.get("direction") == 1 else None
     s_pl = uas.get("plateau") if uas.get("direction") == 1 else None
+    fixed = metrics.get("uas_fixed_head", {})
+    f_on = fixed.get("onset") if fixed.get("direction") == 1 else None
+    f_pl = fixed.get("plateau") if fixed.get("direction") == 1 else None
     if blimp.get("direction") == 1 and blimp.get("onset") is not None:
         c_on, source = blimp["onset"], "blimp"
     elif loss.get("direction") == -1 and loss.get("onset") is not None:
@@ -82,6 +90,8 @@ def phases(metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "structure_onset": s_on,
         "structure_plateau": s_pl,
+        "structure_onset_fixed_head": f_on,
+        "structure_plateau_fixed_head": f_pl,
         "capability_onset": c_on,
         "capability_source": source,
         "capability_after_structure_plateau": None

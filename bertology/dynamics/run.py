@@ -14,6 +14,7 @@ from bertology.dynamics.breaks import MIN_POINTS
 from bertology.dynamics.config import DynamicsConfig
 from bertology.dynamics.evaluate import EvalCache, cache_path, evaluate_series
 from bertology.dynamics.figures import metric_figure, summary_figure
+from bertology.dynamics.heads import FIXED_HEAD, fixed_head
 from bertology.dynamics.phases import curves, metric_breaks, phases, table_row
 from bertology.dynamics.series import Series, find_series, unique_names
 from bertology.errors import InputError
@@ -89,9 +90,16 @@ def dynamics(
             for e in cfg.evaluate:
                 if e in ("val_loss", "uas", "blimp", "twonn") and e not in present:
                     raise InputError(f"no checkpoint has the metric {e!r}", s.source)
-            metrics = metric_breaks(curves(evals), cfg.threshold, cfg.method)
+            series_curves = curves(evals)
+            head, fixed_curve = fixed_head(evals)
+            if fixed_curve is not None:
+                series_curves[FIXED_HEAD] = fixed_curve
+            if head is not None and head["note"]:
+                say(f"[dynamics] {s.name}: {head['note']}")
+            metrics = metric_breaks(series_curves, cfg.threshold, cfg.method)
             ph = phases(metrics)
-            doc["runs"][s.name] = {"source": s.source, "metrics": metrics, "phases": ph}
+            doc["runs"][s.name] = {"source": s.source, "metrics": metrics, "phases": ph,
+                                   FIXED_HEAD: head}  # fmt: skip
             rows.append(table_row(s.name, metrics, ph))
         atomic_write_json(run.path / "dynamics.json", doc)
         per_run = {name: r["metrics"] for name, r in doc["runs"].items()}
@@ -100,7 +108,8 @@ def dynamics(
             metric_figure(per_run, m, run.figures / f"{m.replace('/', '_')}.png")
         summary_figure(per_run, run.figures / "summary.png")
         run.write_results({"runs": runs, "table": rows,
-                           "phases": {n: r["phases"] for n, r in doc["runs"].items()}})  # fmt: skip
+                           "phases": {n: r["phases"] for n, r in doc["runs"].items()},
+                           FIXED_HEAD: {n: r[FIXED_HEAD] for n, r in doc["runs"].items()}})  # fmt: skip
         run.finish("bertology dynamics")
     except BaseException:
         run.abandon()

@@ -3,7 +3,9 @@
 - :mod:`~bertology.syntax.align`: words to subword tokens for any fast tokenizer
 - :mod:`~bertology.syntax.attention`: :func:`word_level_attention`, batched
 - :mod:`~bertology.syntax.uas`: head-wise UAS, offset baselines, per-relation best heads
-  (:func:`compute_uas`, :class:`UASCounter`, :class:`UASResult`)
+  (:func:`compute_uas`; counted by :class:`UASCounter` in :mod:`~bertology.syntax.counter`,
+  read off :class:`UASResult` in :mod:`~bertology.syntax.uas_result`)
+- :mod:`~bertology.syntax.intervals`: :func:`ratio_ci`, bootstrap intervals over sentences
 - :mod:`~bertology.syntax.regularizer`: :func:`syntactic_attention_loss`, the term added to
   the MLM loss (lambda < 0 promotes SAS), and :func:`token_edges`
 - :mod:`~bertology.syntax.run`: ``bertology uas`` as :func:`run_uas`
@@ -26,11 +28,13 @@ _EXPORTS = {
     "DIRECTIONS": "uas_result",
     "OFFSETS": "uas_result",
     "VARIANTS": "uas_result",
-    "UASCounter": "uas",
+    "SentenceCounts": "uas_result",
+    "UASCounter": "counter",
     "UASResult": "uas_result",
     "compute_uas": "uas",
     "eager_attention": "uas",
-    "predict_parents": "uas",
+    "predict_parents": "counter",
+    "ratio_ci": "intervals",
     "SyntacticRegularizer": "regularizer",
     "syntactic_attention_loss": "regularizer",
     "token_edges": "regularizer",

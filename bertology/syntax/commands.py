@@ -88,27 +88,48 @@ def register(app: typer.Typer) -> None:
     )
 
 
+def _ci(ci: list[float] | None) -> str:
+    return "" if ci is None else f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
 def _print_summary(results: dict) -> None:
+    """The best head per variant with its 95% interval, non-adjacent UAS, best offset
+    baseline and margin over it; then the per-relation best heads."""
     from rich.table import Table  # only for the summary table
 
-    table = Table(title=f"UAS ({results['n_sentences']} sentences, {results['n_words']} words)")
-    for col in ("", "best head", "UAS", "best offset", "offset UAS"):
+    title = f"UAS ({results['n_sentences']} sentences, {results['n_words']} words; 95% CI)"
+    table = Table(title=title)
+    for col in ("", "best head", "UAS", "non-adjacent UAS", "best offset", "offset UAS",
+                "margin", "n words"):  # fmt: skip
         table.add_column(col)
     for v in ("reference", "clean"):
-        b, o = results["best"][v], results["best_baseline"][v]
+        b = results["best_head"][v]
         table.add_row(
             v,
             f"{b['layer']}-{b['head']} {b['direction']}",
-            f"{b['uas']:.3f}",
-            o["offset"],
-            f"{o['uas']:.3f}",
+            f"{b['uas']:.3f}{_ci(b['uas_ci'])}",
+            f"{b['uas_nonadjacent']:.3f}{_ci(b['uas_nonadjacent_ci'])} (n={b['n_nonadjacent']})",
+            b["offset"],
+            f"{b['offset_uas']:.3f}",
+            f"{b['uas_margin']:+.3f}{_ci(b['uas_margin_ci'])}",
+            str(b["n_words"]),
         )
-    for rel, r in list(results["by_relation"].items())[:12]:
-        table.add_row(
-            f"{rel} (n={r['n']})",
+    show_table(table, min_width=150)
+    for v in ("reference", "clean"):
+        nb = results["best_head"][v]["best_nonadjacent"]
+        say(
+            f"{v}: best head on non-adjacent arcs alone: {nb['layer']}-{nb['head']} "
+            f"{nb['direction']} {nb['uas']:.3f}"
+        )
+    rel = Table(title="best head per relation")
+    for col in ("relation", "best head", "UAS", "best offset", "offset UAS"):
+        rel.add_column(col)
+    for name, r in list(results["by_relation"].items())[:12]:
+        rel.add_row(
+            f"{name} (n={r['n']})",
             f"{r['layer']}-{r['head']} {r['direction']}",
             f"{r['uas']:.3f}",
             r["best_offset"],
             f"{r['offset_uas']:.3f}",
         )
-    show_table(table)
+    show_table(rel)

@@ -1,6 +1,21 @@
 """What head-wise UAS is made of: :class:`UASResult` holds the counts (per variant, layer,
-head, direction, relation and offset baseline) from which every UAS number is derived, and
-reads the best heads and the per-relation table off them. :mod:`bertology.syntax.uas` fills it.
+head, direction, relation and offset baseline, overall and on non-adjacent arcs, and per
+sentence) from which every UAS number is derived, and reads the best heads, the per-relation
+table and the best head's summary off them. :mod:`bertology.syntax.counter` fills it.
+
+The best head's summary (:meth:`UASResult.best_head`) is what a claim about syntactic
+attention should rest on, not the best head's UAS alone:
+
+- ``uas_margin``: its UAS minus the best offset baseline's (the best of "the word k to the
+  left/right", same variant). A head that attends to the previous word scores about the
+  ``-1`` baseline; only the margin is attention to syntax beyond position.
+- ``uas_nonadjacent``: its UAS on the arcs whose parent is more than one word away, which no
+  adjacent-word heuristic gets right. ``best_nonadjacent`` is the best head on those arcs,
+  chosen on them (it may be another head).
+- 95% bootstrap intervals over sentences (:mod:`bertology.syntax.intervals`) for the UAS, the
+  margin (paired: both resampled with the same sentences) and the non-adjacent UAS. The head
+  and the offset are chosen once, on all sentences; the intervals are those of the chosen
+  head's score and do not include the optimism of picking the best of L x H x 2 heads.
 """
 
 from __future__ import annotations
@@ -12,6 +27,7 @@ import numpy as np
 
 from bertology.data.dependency import ROOT_DEPRELS
 from bertology.errors import unknown_name_error
+from bertology.syntax.intervals import ratio_ci
 
 DIRECTIONS = ("dep_to_head", "head_to_dep")
 VARIANTS = ("reference", "clean")
@@ -21,6 +37,20 @@ OFFSETS = (-3, -2, -1, 1, 2, 3)
 def offset_name(k: int) -> str:
     """``+1``, ``-2``, ...: the key of offset baseline k in results.json."""
     return f"{k:+d}"
+
+
+@dataclass
+class SentenceCounts:
+    """One variant's counts per sentence (S sentences, in the order they were counted): what
+    the bootstrap over sentences resamples. The ``nonadj_`` fields count only the arcs whose
+    gold parent is more than one word away."""
+
+    correct: np.ndarray  # (S, L, H, D) words whose parent the head predicted
+    nonadj_correct: np.ndarray  # (S, L, H, D)
+    n: np.ndarray  # (S,) words counted
+    nonadj_n: np.ndarray  # (S,) non-adjacent arcs counted
+    offset_correct: np.ndarray  # (S, K)
+    nonadj_offset_correct: np.ndarray  # (S, K)
 
 
 @dataclass
@@ -45,6 +75,7 @@ class UASResult:
     skipped_long: int = 0
     elapsed_s: float = 0.0
     config: dict[str, Any] = field(default_factory=dict)
+    sentences: dict[str, SentenceCounts] = field(default_factory=dict)  # variant -> per sentence
 
     # --- derived scores ------------------------------------------------------------------------
     def uas(self, variant: str = "clean") -> np.ndarray:
@@ -104,6 +135,89 @@ class UASResult:
         k = int(np.argmax(scores))
         return {"offset": offset_name(OFFSETS[k]), "uas": float(scores[k])}
 
+    # --- non-adjacent arcs (|i - j| > 1) -------------------------------------------------------
+    def n_nonadjacent(self, variant: str = "clean") -> int:
+        """Non-adjacent arcs counted (gold parent more than one word away)."""
+        return int(self._per_sentence(variant).nonadj_n.sum())
+
+    def uas_nonadjacent(self, variant: str = "clean") -> np.ndarray:
+        """(L, H, D) UAS of every head on the non-adjacent arcs only."""
+        sc = self._per_sentence(variant)
+        return sc.nonadj_correct.sum(0) / max(int(sc.nonadj_n.sum()), 1)
+
+    def best_nonadjacent(self, variant: str = "clean") -> dict[str, Any]:
+        """The best head on the non-adjacent arcs, chosen on them."""
+        return _best_of(self.uas_nonadjacent(variant))
+
+    def best_baseline_nonadjacent(self, variant: str = "clean") -> dict[str, Any]:
+        """The best offset baseline on the non-adjacent arcs (only offsets +-2, +-3 can hit)."""
+        sc = self._per_sentence(variant)
+        scores = sc.nonadj_offset_correct.sum(0) / max(int(sc.nonadj_n.sum()), 1)
+        k = int(np.argmax(scores))
+        return {"offset": offset_name(OFFSETS[k]), "uas": float(scores[k])}
+
+    def best_head(self, variant: str = "clean", seed: int = 0) -> dict[str, Any]:
+        """The best head (chosen on all arcs) with its margin over the best offset baseline,
+        its non-adjacent UAS, their 95% intervals over sentences and the counts (see the
+        module docstring). An interval is ``None`` with fewer than 2 sentences that have an
+        arc counted."""
+        best, base = self.best(variant), self.best_baseline(variant)
+        cell = (best["layer"], best["head"], DIRECTIONS.index(best["direction"]))
+        k = OFFSETS.index(int(base["offset"]))
+        sc = self._per_sentence(variant)
+        head = sc.correct[(slice(None), *cell)]  # (S,) the best head's hits per sentence
+        head_nonadj = sc.nonadj_correct[(slice(None), *cell)]
+        return {
+            **best,
+            "uas_ci": ratio_ci(head, sc.n, seed),
+            "offset": base["offset"],
+            "offset_uas": base["uas"],
+            "uas_margin": best["uas"] - base["uas"],
+            "uas_margin_ci": ratio_ci(head - sc.offset_correct[:, k], sc.n, seed),
+            "uas_nonadjacent": float(self.uas_nonadjacent(variant)[cell]),
+            "uas_nonadjacent_ci": ratio_ci(head_nonadj, sc.nonadj_n, seed),
+            "best_nonadjacent": self.best_nonadjacent(variant),
+            "n_sentences": self.n_sentences,
+            "n_words": self.n[variant],
+            "n_nonadjacent": self.n_nonadjacent(variant),
+        }
+
+    def _per_sentence(self, variant: str) -> SentenceCounts:
+        _check_variant(variant)
+        if variant not in self.sentences:
+            raise ValueError(
+                "this UASResult has no per-sentence counts (it was not made by a UASCounter)"
+            )
+        return self.sentences[variant]
+
+    # --- outputs --------------------------------------------------------------------------------
+    def checkpoint_metrics(self) -> dict[str, Any]:
+        """What the ``uas`` evaluator logs at a pre-training checkpoint (clean variant unless
+        named ``_reference``): the best head and its UAS, interval, margin and non-adjacent
+        UAS, the counts, and ``uas_heads``, every head's UAS (its better direction) as
+        ``[layer][head]``, from which ``bertology dynamics`` follows one head over training."""
+        b = self.best_head("clean")
+        return {
+            "uas": b["uas"],
+            "uas_ci": b["uas_ci"],
+            "uas_layer": b["layer"],
+            "uas_head": b["head"],
+            "uas_direction": b["direction"],
+            "uas_reference": self.best("reference")["uas"],
+            "uas_attn_on_gold": float(self.continuous("clean").max()),
+            "uas_offset_baseline": b["offset_uas"],
+            "uas_offset": b["offset"],
+            "uas_margin": b["uas_margin"],
+            "uas_margin_ci": b["uas_margin_ci"],
+            "uas_nonadjacent": b["uas_nonadjacent"],
+            "uas_nonadjacent_ci": b["uas_nonadjacent_ci"],
+            "uas_nonadjacent_best": b["best_nonadjacent"]["uas"],
+            "uas_sentences": self.n_sentences,
+            "uas_words": b["n_words"],
+            "uas_nonadjacent_words": b["n_nonadjacent"],
+            "uas_heads": self.uas("clean").max(-1).tolist(),
+        }
+
     def to_results(self, min_count: int = 20) -> dict[str, Any]:
         """The ``results.json`` body of ``bertology uas`` (the issue's schema, plus extras)."""
 
@@ -122,6 +236,16 @@ class UASResult:
             "best_baseline": {v: self.best_baseline(v) for v in VARIANTS},
             "continuous": {v: grid(self.continuous(v)) for v in VARIANTS},
             "best_continuous": {v: _best_of(self.continuous(v)) for v in VARIANTS},
+            "best_head": {v: self.best_head(v) for v in VARIANTS},
+            "nonadjacent": {
+                v: {
+                    "n": self.n_nonadjacent(v),
+                    "uas": grid(self.uas_nonadjacent(v)),
+                    "best": self.best_nonadjacent(v),
+                    "best_baseline": self.best_baseline_nonadjacent(v),
+                }
+                for v in VARIANTS
+            },
             "relation_counts": self.relation_counts(),
             "config": self.config,
             "throughput": {

@@ -141,7 +141,14 @@ class ValLossEvaluator:
 
 
 class UASEvaluator:
-    """Best-head UAS on a held-out parse set (``eval.uas_conllu``), via :mod:`bertology.syntax`."""
+    """Best-head UAS on a held-out parse set (``eval.uas_conllu``), via :mod:`bertology.syntax`.
+
+    Logs :meth:`~bertology.syntax.uas_result.UASResult.checkpoint_metrics`: the best head's
+    clean UAS (``uas``) and its 95% interval over sentences (``uas_ci``), its margin over the
+    best offset baseline (``uas_margin``, ``uas_margin_ci``), its UAS on non-adjacent arcs
+    (``uas_nonadjacent``), the counts, and every head's UAS as ``uas_heads`` [layer][head], so
+    that ``bertology dynamics`` can follow one fixed head across checkpoints.
+    """
 
     def __init__(self, ctx: EvalContext):
         self.probe = UASProbe(

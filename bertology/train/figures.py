@@ -9,6 +9,8 @@ import numpy as np
 from bertology.io import read_jsonl
 from bertology.report.figures import _plt, save_figure
 
+UAS_CURVES = ("uas", "uas_reference", "uas_attn_on_gold", "uas_offset_baseline", "uas_nonadjacent")
+
 
 def _smooth(y: np.ndarray, k: int) -> np.ndarray:
     if len(y) < k or k <= 1:
@@ -55,14 +57,8 @@ def plot_run(run: str | Path, figures: str | Path) -> list[Path]:
         ax.legend(fontsize=8)
         ax.set_title("pre-training loss")
         out.append(save_figure(fig, Path(figures) / "loss.png"))
-    keys = sorted(
-        {
-            k
-            for m in evals.values()
-            for k in m
-            if k.startswith("uas") and not k.endswith(("layer", "head", "sentences"))
-        }
-    )
+    # the fractions in [0, 1] (not the counts, the per-head grid, the intervals or the margin)
+    keys = sorted({k for m in evals.values() for k in m if k in UAS_CURVES})
     if evals and keys:
         fig, ax = plt.subplots(figsize=(7, 4))
         steps_e = sorted(evals)

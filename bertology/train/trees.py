@@ -89,21 +89,10 @@ class UASProbe:
         self.batch_size = batch_size
 
     def __call__(self, model: Any) -> dict[str, Any]:
-        """``uas`` (clean: root and punctuation excluded), ``uas_reference``, the best head,
-        and the best head's mean attention on the gold parent (``uas_attn_on_gold``)."""
+        """The checkpoint metrics of :meth:`~bertology.syntax.uas_result.UASResult.checkpoint_metrics`:
+        ``uas`` (clean: root and punctuation excluded) with its interval, the best head, the
+        margin over the best offset baseline, non-adjacent UAS and every head's UAS."""
         r = compute_uas(
             model, self.tokenizer, self.sentences, batch_size=self.batch_size, progress=False
         )
-        clean, ref = r.best("clean"), r.best("reference")
-        cont = r.continuous("clean")
-        base = r.best_baseline("clean")
-        return {
-            "uas": clean["uas"],
-            "uas_layer": clean["layer"],
-            "uas_head": clean["head"],
-            "uas_direction": clean["direction"],
-            "uas_reference": ref["uas"],
-            "uas_attn_on_gold": float(cont.max()),
-            "uas_offset_baseline": base["uas"],
-            "uas_sentences": r.n_sentences,
-        }
+        return r.checkpoint_metrics()

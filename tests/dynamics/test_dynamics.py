@@ -65,7 +65,18 @@ def test_every_checkpoint_is_evaluated_as_pre_training_logged_it(tiny_run, tmp_p
     for step, loss, uas in zip(STEPS, m["val_loss"]["values"], m["uas"]["values"], strict=True):
         assert loss == pytest.approx(logged[step]["val_loss"], abs=1e-6)  # the same evaluator,
         assert uas == pytest.approx(logged[step]["uas"], abs=1e-9)  # data and masks
+    # the final best head followed back: its last value is the final best-head UAS
+    head = doc["runs"]["run"]["uas_fixed_head"]
+    assert head["step"] == STEPS[-1] and head["points"] == len(STEPS) and head["note"] is None
+    assert m["uas_fixed_head"]["steps"] == STEPS
+    assert m["uas_fixed_head"]["values"][-1] == m["uas"]["values"][-1] == head["uas"]
+    assert all(
+        f <= u for f, u in zip(m["uas_fixed_head"]["values"], m["uas"]["values"], strict=True)
+    )
+    assert (logged[STEPS[-1]]["uas_layer"], logged[STEPS[-1]]["uas_head"]) == (
+        head["layer"], head["head"])  # fmt: skip
     res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert res["uas_fixed_head"]["run"] == head
     assert (
         res["table"][0]["run"] == "run"
         and res["table"][0]["final_val_loss"] == m["val_loss"]["values"][-1]

@@ -48,6 +48,13 @@ def test_uas_writes_a_run_directory_with_the_results_schema(tmp_path, syn_bert_d
     assert (out / "figures" / "uas_heatmap.png").stat().st_size > 0
     assert (out / "figures" / "by_relation.png").stat().st_size > 0
     assert "best head" in result.output
+    for variant in ("reference", "clean"):
+        b = res["best_head"][variant]
+        assert b["n_sentences"] == 36 and b["n_nonadjacent"] == res["nonadjacent"][variant]["n"]
+        assert b["uas_ci"][0] <= b["uas"] <= b["uas_ci"][1]
+        assert b["uas_margin"] == pytest.approx(b["uas"] - res["best_baseline"][variant]["uas"])
+    for words in ("non-adjacent UAS", "margin", "offset UAS", "95% CI"):
+        assert words in result.output, words
 
 
 def test_uas_aggregation_options_reach_the_computation(tmp_path, syn_bert_dir, conllu_file):
