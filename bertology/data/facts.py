@@ -27,6 +27,9 @@ from bertology.io import read_jsonl
 
 MASK = "[MASK]"
 SPLITS = ("train", "dev", "test")
+DEFAULT_SPLIT_RATIOS = (0.8, 0.1, 0.1)
+"""train/dev/test shares of each relation's subjects (``bertology prune``'s default too)."""
+DEFAULT_SPLIT_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,9 @@ def read_facts(path: str | Path, relations_file: str | Path | None = None) -> Fa
 
 
 def split_by_subject(
-    facts: Sequence[Fact], ratios: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0
+    facts: Sequence[Fact],
+    ratios: tuple[float, float, float] = DEFAULT_SPLIT_RATIOS,
+    seed: int = DEFAULT_SPLIT_SEED,
 ) -> dict[str, list[Fact]]:
     """Split each relation's facts into train/dev/test by subject, seeded.
 
@@ -273,6 +278,25 @@ def split_by_subject(
 
 def split_counts(splits: dict[str, list[Fact]]) -> dict[str, int]:
     return {k: len(v) for k, v in splits.items()}
+
+
+def split_sizes_by_relation(splits: dict[str, list[Fact]]) -> dict[str, dict[str, int]]:
+    """``{relation: {"train": n, "dev": n, "test": n}}`` over every relation of any split
+    (relations sorted by name), 0 where a split has none of a relation's facts."""
+    counts = {name: relation_counts(facts) for name, facts in splits.items()}
+    relations = sorted({r for c in counts.values() for r in c})
+    return {r: {name: counts[name][r] for name in splits} for r in relations}
+
+
+def relations_by_test_size(splits: dict[str, list[Fact]]) -> list[str]:
+    """Every relation of any split, largest test set first (ties: by name).
+
+    A relation's test P@1 moves by 1/n per fact, so an experiment that can afford only some
+    relations should take the ones whose test sets are largest, not the first by name.
+    """
+    test = relation_counts(splits.get("test", []))
+    relations = {f.relation for facts in splits.values() for f in facts}
+    return sorted(relations, key=lambda r: (-test[r], r))
 
 
 def relation_counts(facts: Iterable[Fact]) -> Counter[str]:

@@ -1,7 +1,8 @@
 """Cloze knowledge probing (LAMA style): rank the vocabulary at the mask, P@k and MRR.
 
 - :mod:`~bertology.probe.scoring`: batched scoring at the mask, ranks, top predictions
-- :mod:`~bertology.probe.metrics`: P@k and MRR, per relation, macro and micro
+- :mod:`~bertology.probe.metrics`: P@k and MRR, per relation, macro and micro, with 95%
+  bootstrap intervals
 - :mod:`~bertology.probe.run`: :func:`evaluate_facts` and ``bertology probe`` as :func:`probe`
 
 Attributes are imported lazily so ``bertology --help`` does not import torch.
@@ -19,9 +20,11 @@ _EXPORTS = {
     "score_facts": "scoring",
     "RankMetrics": "metrics",
     "aggregate": "metrics",
+    "hits_at": "metrics",
     "rank_metrics": "metrics",
     "ProbeConfig": "config",
     "ProbeImpl": "config",
+    "Evaluation": "run",
     "evaluate_facts": "run",
     "probe": "run",
 }

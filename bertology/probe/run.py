@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bertology.console import console
+from bertology.console import console, say
 from bertology.data.facts import Fact, FactSet, read_facts, split_by_subject
 from bertology.errors import InputError
 from bertology.io import atomic_write_jsonl
 from bertology.models.load import load_mlm
 from bertology.probe.config import ProbeConfig
-from bertology.probe.metrics import aggregate
+from bertology.probe.metrics import aggregate, hits_at, summary_lines
 from bertology.probe.scoring import (
     CandidateSet,
     FactScore,
@@ -24,16 +24,41 @@ from bertology.probe.scoring import (
 )
 from bertology.report.figures import bar_chart
 from bertology.rundir import RunDir, check_out
+from bertology.stats import LEVEL, RESAMPLES
 
 
 @dataclass
 class Evaluation:
-    """Metrics (``aggregate``'s dict), per-fact scores and skip reasons of one evaluation."""
+    """Metrics (``aggregate``'s dict), per-fact scores and skip reasons of one evaluation.
+
+    ``hits`` and ``per_fact`` give the per-fact values every metric is a mean of, so a caller
+    can bootstrap its own intervals (a subnetwork against the full model on the same facts).
+    """
 
     metrics: dict[str, Any]
     scores: list[FactScore]
     skipped: list[tuple[Fact, str]]
     stats: dict[str, float]
+
+    def hits(self, k: int = 1, relation: str | None = None) -> list[float]:
+        """1.0 per scored fact whose gold object ranks in the top ``k``, else 0.0, in
+        ``scores`` order (only ``relation``'s facts when given): P@k is their mean."""
+        return hits_at([s.rank for s in self.scores if relation in (None, s.fact.relation)], k)
+
+    def per_fact(self, ks: Sequence[int] = (1, 10)) -> list[dict[str, Any]]:
+        """One row per scored fact, in ``scores`` order: subject, relation, object, rank,
+        ``hit@k`` (0 or 1) for each k and ``rr`` (1 / rank)."""
+        return [
+            {
+                "subject": s.fact.subject,
+                "relation": s.fact.relation,
+                "object": s.fact.object,
+                "rank": s.rank,
+                **{f"hit@{k}": int(s.rank <= k) for k in ks},
+                "rr": 1.0 / s.rank,
+            }
+            for s in self.scores
+        ]
 
 
 def evaluate_facts(
@@ -47,8 +72,14 @@ def evaluate_facts(
     batch_size: int = 64,
     top: int = 10,
     progress: bool = False,
+    ci: bool = False,
+    ci_seed: int = 0,
 ) -> Evaluation:
-    """Rank every fact's object and aggregate P@k / MRR per relation, macro and micro."""
+    """Rank every fact's object and aggregate P@k / MRR per relation, macro and micro.
+
+    ``ci``: every metric also gets its 95% bootstrap interval over facts (``"p@1_ci"``, see
+    :mod:`bertology.probe.metrics`), seeded by ``ci_seed``. Off by default: an evaluation
+    repeated many times (every epoch, every mask) need not pay for the resampling."""
     prepared, skipped = prepare_facts(facts, tokenizer, candidates, candidate_facts)
     relations = {f.relation for f in facts}
     return evaluate_prepared(
@@ -62,6 +93,8 @@ def evaluate_facts(
         batch_size,
         top,
         progress,
+        ci,
+        ci_seed,
     )
 
 
@@ -76,6 +109,8 @@ def evaluate_prepared(
     batch_size: int = 64,
     top: int = 10,
     progress: bool = False,
+    ci: bool = False,
+    ci_seed: int = 0,
 ) -> Evaluation:
     """:func:`evaluate_facts` on facts prepared once (:func:`prepare_facts`), e.g. a
     relation's dev facts evaluated after every epoch of mask training."""
@@ -96,7 +131,8 @@ def evaluate_prepared(
         ranks.setdefault(s.fact.relation, []).append(s.rank)
     for r in relations:
         ranks.setdefault(r, [])
-    metrics = aggregate(ranks, {r: sum(c.values()) for r, c in reasons.items()}, ks)
+    skipped_by_relation = {r: sum(c.values()) for r, c in reasons.items()}
+    metrics = aggregate(ranks, skipped_by_relation, ks, ci=ci, seed=ci_seed)
     for r, c in reasons.items():
         metrics["relations"][r]["skipped_reasons"] = dict(c)
     return Evaluation(metrics, scores, list(skipped), stats)
@@ -184,6 +220,7 @@ def probe(
             config.impl.batch_size,
             config.top,
             progress=True,
+            ci=True,
         )
         if not ev.scores:  # a table of NaNs is no result
             why = Counter(reason for _, reason in ev.skipped).most_common()
@@ -204,6 +241,12 @@ def probe(
             "n_facts": len(facts),
             "duplicates_removed": factset.duplicates_removed,
             **ev.metrics,
+            "intervals": {
+                "level": LEVEL,
+                "method": "percentile bootstrap over facts (macro: within each relation)",
+                "resamples": RESAMPLES,
+                "seed": 0,
+            },
             "throughput": ev.stats,
         }
         run.write_results(results)
@@ -220,4 +263,6 @@ def probe(
         f"micro P@1 {micro['p@1']:.3f}, MRR {micro['mrr']:.3f}; {ev.stats['facts_per_s']:.1f} facts/s "
         f"-> {run.path}"
     )
+    for line in summary_lines(ev.metrics):
+        say(line)
     return run.read_results()

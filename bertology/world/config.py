@@ -17,6 +17,9 @@ from bertology import config as cfgload
 from bertology.errors import InputError
 from bertology.world.grammar import DEFAULT_RULES
 
+MAX_ENTITIES = 100_000
+"""More entities than this is a typo, not a world (nonce names would run short long after)."""
+
 
 @dataclass
 class WorldConfig:
@@ -44,7 +47,9 @@ class WorldConfig:
 
     # the knowledge base
     n_entities: int | None = None
-    """How many of the lexicon's concrete nouns get facts (None: all of them)."""
+    """How many entities get facts. None: the word lists' 203 concrete nouns; fewer: a seeded
+    sample of them; more: all of them plus made-up nouns (:mod:`bertology.world.nonce`), added
+    so that the categories grow alike. The ``lamp`` preset uses 5000."""
     relation_coverage: float = 0.85
     """Probability that an entity has a fact for a relation that applies to its kind (IsA: always)."""
     object_zipf_exponent: float = 1.0
@@ -89,7 +94,11 @@ class WorldConfig:
         need(self.word_zipf_exponent >= 0, "word_zipf_exponent", ">= 0")
         need(0 <= self.p_plural <= 1, "p_plural", "in [0, 1]")
         need(self.max_depth >= 0, "max_depth", ">= 0")
-        need(self.n_entities is None or self.n_entities >= 1, "n_entities", ">= 1 or null")
+        need(
+            self.n_entities is None or 1 <= self.n_entities <= MAX_ENTITIES,
+            "n_entities",
+            f"between 1 and {MAX_ENTITIES}, or null",
+        )
         need(0 <= self.relation_coverage <= 1, "relation_coverage", "in [0, 1]")
         need(self.object_zipf_exponent >= 0, "object_zipf_exponent", ">= 0")
         need(0 < self.fact_sentence_fraction < 1, "fact_sentence_fraction", "in (0, 1)")
@@ -156,6 +165,45 @@ class WorldCommandConfig(WorldConfig):
         return WorldConfig(
             **{f.name: getattr(self, f.name) for f in dataclasses.fields(WorldConfig)}
         )
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "lamp": {
+        "n_entities": 5000,
+        "tokens": 8_000_000,
+        "fact_sentence_fraction": 0.4,
+        "min_fact_count": 5,
+    },
+}
+"""Named worlds for ``bertology world --preset NAME`` (flags, ``--config`` and ``--set`` override
+a preset's values).
+
+``lamp``: at least 100 test facts for every relation under ``bertology prune``'s default
+subject split (80/10/10), so that one fact moves a test P@1 by 0.01 or less. A relation's test
+set is a tenth of its subjects, and an entity has a fact for a relation with probability
+``relation_coverage`` (0.85), so a relation needs about 100 / 0.1 / 0.85 = 1180 entities of the
+kinds it applies to. The narrowest, CapableOf, applies to animals, birds, insects and reptiles
+only: 4 of the 15 categories, which grow alike, so 5000 entities give it 4 x 333 = 1333
+entities and about 113 test facts (IsA 500, the relations of every kind about 420). The 5000
+entities have about 31,800 facts; stating each at least ``min_fact_count`` = 5 times takes
+about 160,000 fact sentences, and 8M tokens with 40% fact sentences plan about 310,000, so the
+floor holds about half of them and the rest follow the Zipfian weights (the median fact is
+stated 6 times, the most frequent a few thousand times). world.json records the split's counts
+(``knowledge.per_relation.*.subject_split``) and the smallest count
+(``knowledge.min_mentions_per_fact``). More mentions per fact: raise ``min_fact_count`` and
+``tokens`` together (tokens ~ 50 x min_fact_count x facts at this fraction). Generation takes
+about half a minute and 0.5 GB of disk. The vocabulary is about 10,700 words: a WordPiece
+tokenizer trained on it needs ``vocab_size`` >= 12000 to keep every relation object one token
+(the probe skips facts whose object is not), and 16000 keeps every subject whole too; the
+2000 of ``world-tiny`` splits about 100 of the 246 objects.
+"""
+
+
+def preset(name: str) -> dict[str, Any]:
+    """The values of the preset ``name`` (a copy); an unknown name lists the known ones."""
+    if name not in PRESETS:
+        raise InputError(f"unknown world preset {name!r}; known presets: {', '.join(PRESETS)}")
+    return copy.deepcopy(PRESETS[name])
 
 
 def load_world_config(path: str | Path) -> WorldConfig:

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,38 +34,11 @@ from bertology.world.knowledge import (
     plan_mentions,
     sample_mentions,
 )
-from bertology.world.lexicon import Lexicon
+from bertology.world.nonce import world_lexicon
 from bertology.world.pairs import generate_minimal_pairs
+from bertology.world.summary import SplitStats, world_stats
 
-SCHEMA = 1
 PILOT_SENTENCES = 2000
-
-
-@dataclass
-class SplitStats:
-    """What one corpus split contains, counted while it is written."""
-
-    sentences: int = 0
-    tokens: int = 0
-    fact_sentences: int = 0
-    max_length: int = 0
-    words: Counter = field(default_factory=Counter)
-    deprels: Counter = field(default_factory=Counter)
-    fact_counts: list[int] = field(default_factory=list)
-    template_counts: Counter = field(default_factory=Counter)
-    grammar_texts: set[str] = field(default_factory=set)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "sentences": self.sentences,
-            "tokens": self.tokens,
-            "grammar_sentences": self.sentences - self.fact_sentences,
-            "fact_sentences": self.fact_sentences,
-            "fact_sentence_fraction": round(self.fact_sentences / max(self.sentences, 1), 4),
-            "mean_sentence_length": round(self.tokens / max(self.sentences, 1), 3),
-            "max_sentence_length": self.max_length,
-            "vocabulary_size": len(self.words),
-        }
 
 
 class WorldWriter:
@@ -75,7 +46,7 @@ class WorldWriter:
 
     def __init__(self, config: WorldConfig):
         self.config = config
-        self.lex = Lexicon(config.seed, config.word_zipf_exponent)
+        self.lex = world_lexicon(config.seed, config.word_zipf_exponent, config.n_entities)
         self.kb: KnowledgeBase = build_knowledge_base(config, self.lex)
         pilot = self.grammar(f"{config.seed}:pilot")
         self.grammar_length = (
@@ -190,22 +161,6 @@ WORLD_FILES = (
 )  # fmt: skip
 
 
-def _fact_summary(counts: list[int]) -> dict[str, Any]:
-    if not counts:
-        return {}
-    ordered = sorted(counts)
-
-    def q(p: float) -> int:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return {
-        "min": ordered[0], "p10": q(0.1), "p25": q(0.25), "median": q(0.5), "p75": q(0.75),
-        "p90": q(0.9), "max": ordered[-1], "mean": round(sum(counts) / len(counts), 3),
-        "stated_once": sum(c == 1 for c in counts), "stated_at_most_5": sum(c <= 5 for c in counts),
-        "stated_over_100": sum(c > 100 for c in counts),
-    }  # fmt: skip
-
-
 def generate_world(
     out_dir: str | Path,
     config: WorldConfig | None = None,
@@ -279,9 +234,8 @@ def generate_world(
                 for r in kb.relations.values()
             ),
         )
-        stats = _world_stats(
-            config, writer, train, valid, heldout, {u: len(p) for u, p in pairs.items()}, facts
-        )
+        n_pairs = {u: len(p) for u, p in pairs.items()}
+        stats = world_stats(config, kb, writer.lex, train, valid, heldout, n_pairs, facts)
         atomic_write_json(tmp / "world.json", stats)
         _check_nothing_foreign(out, tmp)
     say(f"wrote {out} in {time.perf_counter() - start:.1f} s")
@@ -302,67 +256,3 @@ def _check_nothing_foreign(out: Path, new: Path) -> None:
             "(bertology deletes no file it did not write)",
             out,
         )
-
-
-def _world_stats(
-    config: WorldConfig,
-    writer: WorldWriter,
-    train: SplitStats,
-    valid: SplitStats,
-    heldout: dict[str, int],
-    pairs: dict[str, int],
-    facts: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """world.json: the config, then what was generated. Deterministic: no times, no paths."""
-    kb = writer.kb
-    relations = list(kb.relations)
-    by_rel: dict[str, list[dict[str, Any]]] = {
-        r: [f for f in facts if f["relation"] == r] for r in relations
-    }
-    upos = {w.form: w.upos for w in writer.lex.all_words()}
-    vocab_by_upos = Counter(upos.get(w, "template/object") for w in train.words)
-    return {
-        "schema": SCHEMA,
-        "generator": "bertology.world",
-        "config": config.to_dict(),
-        "corpus": {"train": train.summary(), "valid": valid.summary(), "heldout_trees": heldout},
-        "vocabulary": {
-            "size": len(train.words),
-            "size_all_splits": len(train.words | valid.words),
-            "by_pos": dict(sorted(vocab_by_upos.items())),
-            "words_seen_once": sum(c == 1 for c in train.words.values()),
-            "counts": dict(sorted(train.words.items(), key=lambda kv: (-kv[1], kv[0]))),
-        },
-        "deprels": dict(sorted(train.deprels.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "knowledge": {
-            "entities": len(kb.entities),
-            "entities_per_category": {
-                cat: sum(writer.lex.entity_category[e] == cat for e in kb.entities)
-                for cat in W.ENTITY_CATEGORIES
-            },
-            "relations": len(relations),
-            "facts": len(facts),
-            "fact_mentions": {"train": sum(train.fact_counts), "valid": sum(valid.fact_counts)},
-            "fact_counts": _fact_summary(train.fact_counts),
-            "per_relation": {
-                r: {
-                    "facts": len(by_rel[r]),
-                    "mentions": sum(f["count"] for f in by_rel[r]),
-                    "objects": len(W.OBJECTS[r]),
-                    "objects_used": len({f["object"] for f in by_rel[r]}),
-                    "fact_counts": _fact_summary([f["count"] for f in by_rel[r]]),
-                    "template_mentions": {
-                        t.text: train.template_counts[r, i]
-                        for i, t in enumerate(kb.relations[r].corpus)
-                    },
-                    "probe_template": kb.relations[r].probe.text,
-                }
-                for r in relations
-            },
-        },
-        "facts": [
-            {k: f[k] for k in ("subject", "relation", "object", "count", "valid_count")}
-            for f in facts
-        ],
-        "minimal_pairs": pairs,
-    }

@@ -1,6 +1,7 @@
 """The knowledge base: entities, facts, how often each fact is stated, and fact sentences.
 
-- Entities are the lexicon's concrete nouns; each belongs to a category (its IsA object) whose
+- Entities are the lexicon's concrete nouns (with nonce nouns when ``n_entities`` asks for more
+  than the word lists hold, see :mod:`bertology.world.nonce`); each belongs to a category (its IsA object) whose
   kind (animate, artifact, food, plant) decides which relations apply to it.
 - For every other applicable relation an entity has, with probability ``relation_coverage``,
   exactly one object, drawn from the relation's own object vocabulary with a Zipfian preference
@@ -19,7 +20,7 @@ from math import floor
 from bertology.errors import InputError
 from bertology.world import words as W
 from bertology.world.config import WorldConfig
-from bertology.world.lexicon import Lexicon, WeightedSampler
+from bertology.world.lexicon import BASE_ENTITIES, Lexicon, WeightedSampler
 from bertology.world.templates import RelationTemplates, relation_templates
 from bertology.world.trees import Sentence
 
@@ -52,12 +53,14 @@ def build_knowledge_base(config: WorldConfig, lexicon: Lexicon) -> KnowledgeBase
     """Entities and facts for ``config.seed``; the same seed gives the same facts."""
     rng = random.Random(f"{config.seed}:knowledge")
     entities = list(lexicon.entity_category)
-    if config.n_entities is not None:
-        if config.n_entities > len(entities):
-            raise InputError(
-                f"n_entities must be at most {len(entities)} (the lexicon's concrete nouns), got {config.n_entities}"
-            )
-        entities = sorted(rng.sample(entities, config.n_entities), key=entities.index)
+    n = config.n_entities
+    if n is not None and n > len(entities):  # a lexicon built without ``n_entities``
+        raise InputError(
+            f"n_entities is {n} but the lexicon has {len(entities)} entities; "
+            "build it with bertology.world.nonce.world_lexicon"
+        )
+    if n is not None and n <= BASE_ENTITIES:  # a sample of the word lists' nouns
+        entities = sorted(rng.sample(entities, n), key=entities.index)
     relations = relation_templates()
     # per (relation, category): a Zipfian preference over the relation's objects
     preference = {

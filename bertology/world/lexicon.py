@@ -3,13 +3,16 @@
 Each word class (nouns, transitive verbs, adjectives, ...) gets a Zipfian distribution over a
 seeded permutation of its words, so every class has a few frequent words and a long tail, and
 two seeds give two different frequency orders. Sampling is one ``random()`` and one bisection.
+
+A lexicon may be given made-up entity nouns besides the word lists' (see
+:mod:`bertology.world.nonce`); they are nouns like any other, in grammar sentences too.
 """
 
 from __future__ import annotations
 
 import random
 from bisect import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Generic, TypeVar
@@ -103,10 +106,16 @@ def _verb_pair(lemma: str) -> tuple[Word, Word]:
 class Lexicon:
     """All words of the grammar with Zipfian samplers; pairs are indexed (singular, plural)."""
 
-    def __init__(self, seed: int, zipf_exponent: float = 1.0):
+    def __init__(
+        self, seed: int, zipf_exponent: float = 1.0, nonce: Mapping[str, str] | None = None
+    ):
+        """``nonce``: made-up entity nouns (name -> category) added to the word lists' concrete
+        nouns, as :func:`bertology.world.nonce.world_lexicon` draws them."""
         rng = random.Random(f"{seed}:lexicon")
         z = zipf_exponent
         self.entity_category = {n: c for c, (_, ns) in W.ENTITY_CATEGORIES.items() for n in ns}
+        self.nonce: list[str] = list(nonce or {})
+        self.entity_category.update(nonce or {})
         noun_lemmas = list(self.entity_category) + W.OTHER_NOUNS
         self.nouns = {n: _noun_pair(n) for n in noun_lemmas}
         self.transitive = {v: _verb_pair(v) for v in W.TRANSITIVE_VERBS}
@@ -163,6 +172,24 @@ class Lexicon:
         for form, analysis in entries:
             if seen.setdefault(form, analysis) != analysis:
                 raise ValueError(f"word form {form!r} is both {seen[form]} and {analysis}")
+
+
+def base_forms() -> set[str]:
+    """Every surface form of the word lists' grammar words (both numbers of nouns and verbs)."""
+    forms = {
+        f
+        for n in list(W.OTHER_NOUNS) + [n for _, ns in W.ENTITY_CATEGORIES.values() for n in ns]
+        for f in (n, plural_of(n))
+    }
+    forms |= {
+        f for v in W.TRANSITIVE_VERBS + W.INTRANSITIVE_VERBS for f in (v, third_singular_of(v))
+    }
+    forms |= set(W.ADJECTIVES + W.PRE_ADVERBS + W.POST_ADVERBS + W.PREPOSITIONS + W.COORDINATORS)
+    return forms | set(W.DETERMINERS) | {W.RELATIVIZER}
+
+
+BASE_ENTITIES = sum(len(nouns) for _, nouns in W.ENTITY_CATEGORIES.values())
+"""Entities the word lists hold (203); a world with more gets nonce nouns."""
 
 
 def _fits(determiner: str, number: str) -> bool:
