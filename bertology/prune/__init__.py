@@ -6,6 +6,9 @@
 - :mod:`~bertology.prune.train`: :func:`train_relation_masks`;
 - :mod:`~bertology.prune.storage`: bit-packed safetensors with the model's identity;
 - :mod:`~bertology.prune.analysis`: controls, specialization, overlap, combination, sparsity;
+- :mod:`~bertology.prune.intervals`: bootstrap intervals of P@1 and paired P@1 differences;
+- :mod:`~bertology.prune.readout` and :mod:`~bertology.prune.collapse`: [MASK] attention,
+  final representations ([MASK] or [CLS]) and whether a relation's states collapsed;
 - :mod:`~bertology.prune.export`: a subnetwork as an ordinary Hugging Face model directory.
 
 
@@ -41,7 +44,8 @@ _EXPORTS = {
     "train_relation_masks": "train",
     "PruneRunConfig": "run",
     "prune": "run",
-    "specialize": "run",
+    "specialize": "followup",
+    "inspect_run": "followup",
 }
 
 __all__ = sorted(_EXPORTS)

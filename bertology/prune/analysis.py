@@ -2,6 +2,9 @@
 
 Every evaluation runs the ordinary probing code (:func:`evaluate_facts`) on the model with
 the mask applied (:func:`bertology.prune.apply.applied`); there is no separate scoring path.
+Every P@1 carries its 95% bootstrap interval over facts (``p@1_ci``) and its ``n``; every
+difference of P@1 on the same facts (subnetwork − full, the specialization drop) a paired
+one (see :mod:`bertology.prune.intervals`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ from bertology.errors import InputError, unknown_name_error
 from bertology.probe.run import Evaluation, evaluate_facts
 from bertology.probe.scoring import CandidateSet
 from bertology.prune.apply import applied
+from bertology.prune.intervals import (
+    drop_per_fact,
+    mean_hits,
+    mean_over_relations_ci,
+    p1_ci,
+    paired_difference,
+    relation_hits,
+)
 from bertology.prune.masks import SubnetworkMask
 
 METRIC_KEYS = ("p@1", "p@10", "mrr", "n")
@@ -49,11 +60,17 @@ def evaluate_mask(
 
 
 def relation_metrics(ev: Evaluation, relation: str) -> dict[str, Any]:
-    """``{"p@1", "p@10", "mrr", "n"}`` of one relation from an evaluation."""
+    """``{"p@1", "p@10", "mrr", "n", "p@1_ci"}`` of one relation from an evaluation.
+
+    ``p@1_ci`` is the 95% bootstrap interval over the relation's facts (None below 2).
+    """
     m = ev.metrics["relations"].get(relation)
     if m is None:
-        return {"p@1": float("nan"), "p@10": float("nan"), "mrr": float("nan"), "n": 0}
-    return {k: m[k] for k in METRIC_KEYS}
+        nan = float("nan")
+        return {"p@1": nan, "p@10": nan, "mrr": nan, "n": 0, "p@1_ci": None}
+    out = {k: m[k] for k in METRIC_KEYS}
+    out["p@1_ci"] = p1_ci(relation_hits(ev, relation))
+    return out
 
 
 def random_control(mask: SubnetworkMask, seed: int) -> SubnetworkMask:
@@ -69,10 +86,21 @@ def random_control(mask: SubnetworkMask, seed: int) -> SubnetworkMask:
     return mask.with_keep(f"random({mask.relation},seed={seed})", keep)
 
 
-def _mean_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _mean_metrics(rows: list[dict[str, Any]], hits: list[float]) -> dict[str, Any]:
+    """The mean of the random seeds' metrics; ``p@1_ci`` from ``hits``, each fact's hit
+    rate over the seeds (facts, not seeds, are resampled)."""
     out = {k: sum(r[k] for r in rows) / len(rows) for k in ("p@1", "p@10", "mrr")}
     out["n"] = rows[0]["n"]
+    out["p@1_ci"] = p1_ci(hits)
     return out
+
+
+def add_paired_differences(entry: dict[str, Any], hits: Mapping[str, list[float]]) -> None:
+    """``subnetwork_minus_full`` and ``subnetwork_minus_random`` (``{"diff", "diff_ci",
+    "n"}``, a paired bootstrap over facts) into ``entry``, for the arms ``hits`` holds."""
+    for other in ("full", "random"):
+        if "subnetwork" in hits and other in hits:
+            entry[f"subnetwork_minus_{other}"] = paired_difference(hits["subnetwork"], hits[other])
 
 
 def subnetwork_vs_controls(
@@ -92,37 +120,74 @@ def subnetwork_vs_controls(
 
     ``random`` is the mean over ``seeds``; each seed's metrics are under ``random_seeds``.
     For stochastic masks both ``subnetwork_soft`` (σ(G)) and ``subnetwork_hard`` are added;
-    ``subnetwork`` is the one chosen by ``soft``.
+    ``subnetwork`` is the one chosen by ``soft``. Every P@1 has its ``p@1_ci``;
+    ``subnetwork_minus_random`` (and ``subnetwork_minus_full`` unless ``full`` is given) is
+    the paired P@1 difference with its interval.
     """
+    entry, hits = controls_with_hits(
+        model,
+        tokenizer,
+        facts,
+        mask,
+        soft,
+        seeds,
+        batch_size,
+        full,
+        candidates=candidates,
+        candidate_facts=candidate_facts,
+    )
+    add_paired_differences(entry, hits)
+    return entry
+
+
+def controls_with_hits(
+    model: Any,
+    tokenizer: Any,
+    facts: Sequence[Fact],
+    mask: SubnetworkMask,
+    soft: bool = False,
+    seeds: Sequence[int] = (0, 1, 2),
+    batch_size: int = 64,
+    full: dict[str, Any] | None = None,
+    *,
+    candidates: str | CandidateSet = "all",
+    candidate_facts: Sequence[Fact] | None = None,
+) -> tuple[dict[str, Any], dict[str, list[float]]]:
+    """:func:`subnetwork_vs_controls` without the differences, and the per-fact P@1 hits of
+    each arm (``subnetwork``, ``random``: the hit rate over seeds, and ``full`` unless
+    given), in the order of ``facts``: for paired differences and pooled intervals."""
     r = mask.relation
     kw = {"candidates": candidates, "candidate_facts": candidate_facts}
     out: dict[str, Any] = {}
-    out["full"] = full or relation_metrics(
-        evaluate_mask(model, tokenizer, facts, None, batch_size=batch_size, **kw), r
-    )
-    hard = relation_metrics(
-        evaluate_mask(model, tokenizer, facts, mask, False, batch_size, **kw), r
-    )
+    hits: dict[str, list[float]] = {}
+    if full is None:
+        full_ev = evaluate_mask(model, tokenizer, facts, None, batch_size=batch_size, **kw)
+        full = relation_metrics(full_ev, r)
+        hits["full"] = relation_hits(full_ev, r)
+    out["full"] = full
+    hard_ev = evaluate_mask(model, tokenizer, facts, mask, False, batch_size, **kw)
+    hard = relation_metrics(hard_ev, r)
+    hits["subnetwork"] = relation_hits(hard_ev, r)
     if mask.soft is not None:
-        soft_m = relation_metrics(
-            evaluate_mask(model, tokenizer, facts, mask, True, batch_size, **kw), r
-        )
+        soft_ev = evaluate_mask(model, tokenizer, facts, mask, True, batch_size, **kw)
+        soft_m = relation_metrics(soft_ev, r)
         out["subnetwork"] = soft_m if soft else hard
         out["subnetwork_soft"], out["subnetwork_hard"] = soft_m, hard
+        if soft:
+            hits["subnetwork"] = relation_hits(soft_ev, r)
     else:
         out["subnetwork"] = hard
-    seeds_m = [
-        relation_metrics(
-            evaluate_mask(
-                model, tokenizer, facts, random_control(mask, s), False, batch_size, **kw
-            ),
-            r,
+    seeds_m, seeds_hits = [], []
+    for s in seeds:
+        ev = evaluate_mask(
+            model, tokenizer, facts, random_control(mask, s), False, batch_size, **kw
         )
-        for s in seeds
-    ]
-    out["random"] = _mean_metrics(seeds_m)
+        seeds_m.append(relation_metrics(ev, r))
+        seeds_hits.append(relation_hits(ev, r))
+    hits["random"] = mean_hits(seeds_hits)
+    out["random"] = _mean_metrics(seeds_m, hits["random"])
     out["random_seeds"] = seeds_m
-    return out
+    return out, hits
 
 
 def specialization_matrix(
@@ -141,10 +206,19 @@ def specialization_matrix(
     ``mean_offdiagonal_drop`` is the mean over i ≠ j of ``P[i][i] − P[i][j]``: how much a
     relation loses under another relation's mask. The masks are applied one at a time, and
     all relations are evaluated under each in one pass.
+
+    With intervals (95% bootstrap over facts): ``p@1_ci`` (R × R) and ``n`` (facts of each
+    row); ``drop[i]`` = ``P[i][i]`` − mean over j ≠ i of ``P[i][j]``, with ``drop_ci[i]``
+    bootstrapped on each fact's own hit minus its mean hit under the other masks (paired);
+    ``mean_offdiagonal_drop_ci`` and ``diagonal_mean_ci`` resample facts within each relation
+    (the mean over pairs equals the mean over relations of ``drop``, as every row with facts
+    has all R − 1 pairs).
     """
     rels = sorted(r for r in masks if r in facts_by_relation)
     every = [f for r in rels for f in facts_by_relation[r]]
     p1 = [[float("nan")] * len(rels) for _ in rels]
+    ci: list[list[list[float] | None]] = [[None] * len(rels) for _ in rels]
+    hits: list[list[list[float]]] = [[[] for _ in rels] for _ in rels]  # [i][j]: per fact
     for j, rj in enumerate(rels):
         ev = evaluate_mask(
             model,
@@ -157,14 +231,28 @@ def specialization_matrix(
             candidate_facts=candidate_facts,
         )
         for i, ri in enumerate(rels):
-            p1[i][j] = relation_metrics(ev, ri)["p@1"]
+            m = relation_metrics(ev, ri)
+            p1[i][j], ci[i][j] = m["p@1"], m["p@1_ci"]
+            hits[i][j] = relation_hits(ev, ri)
     drops = [p1[i][i] - p1[i][j] for i in range(len(rels)) for j in range(len(rels)) if i != j]
     drops = [d for d in drops if d == d]  # drop NaN (relations without test facts)
+    per_fact = [
+        drop_per_fact(hits[i][i], [hits[i][j] for j in range(len(rels)) if j != i])
+        if len(rels) > 1
+        else []
+        for i in range(len(rels))
+    ]
     return {
         "relations": rels,
         "p@1": p1,
+        "p@1_ci": ci,
+        "n": [len(hits[i][i]) for i in range(len(rels))],
         "diagonal_mean": _nanmean([p1[i][i] for i in range(len(rels))]),
+        "diagonal_mean_ci": mean_over_relations_ci([hits[i][i] for i in range(len(rels))]),
+        "drop": [sum(d) / len(d) if d else float("nan") for d in per_fact],
+        "drop_ci": [p1_ci(d) for d in per_fact],  # per-fact differences: paired
         "mean_offdiagonal_drop": sum(drops) / len(drops) if drops else float("nan"),
+        "mean_offdiagonal_drop_ci": mean_over_relations_ci(per_fact),
     }
 
 

@@ -11,7 +11,14 @@ import typer
 from bertology.cli_config import OVERWRITE, Flag, argument, config_command, option, out_option
 from bertology.config import to_dict
 from bertology.probe.commands import INPUT_FLAGS
-from bertology.prune.config import MOVED, FollowUpConfig, PruneImpl, PruneRunConfig, load_run_config
+from bertology.prune.config import (
+    MOVED,
+    FollowUpConfig,
+    InspectConfig,
+    PruneImpl,
+    PruneRunConfig,
+    load_run_config,
+)
 
 
 @dataclass
@@ -187,10 +194,10 @@ def _specialize(cfg: FollowUpConfig, run: Path) -> Any:
     return specialize(run, impl=cfg.impl)
 
 
-def _inspect(cfg: FollowUpConfig, run: Path) -> Any:
+def _inspect(cfg: InspectConfig, run: Path) -> Any:
     from bertology.prune.followup import inspect_run  # torch: not at CLI start-up
 
-    return inspect_run(run, impl=cfg.impl)
+    return inspect_run(run, impl=cfg.impl, state=cfg.state)
 
 
 def register(app: typer.Typer) -> None:
@@ -217,8 +224,11 @@ def register(app: typer.Typer) -> None:
     config_command(
         app,
         "inspect",
-        config=FollowUpConfig,
-        flags=FOLLOW_UP_FLAGS,
+        config=InspectConfig,
+        flags=[
+            *FOLLOW_UP_FLAGS,
+            Flag("state", "--state", help="Hidden state to cluster: mask or cls ([CLS])."),
+        ],
         run=_inspect,
         prepare=_follow_up_base,
         params=[RUN_ARG],

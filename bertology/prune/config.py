@@ -110,6 +110,13 @@ class FollowUpConfig:
     impl: PruneImpl = field(default_factory=PruneImpl)
 
 
+@dataclass
+class InspectConfig(FollowUpConfig):
+    """``inspect``: which final hidden state the representation analysis reads."""
+
+    state: Literal["mask", "cls"] = "mask"  # [MASK]'s state, or [CLS]'s (the LAMP t-SNE)
+
+
 def load_run_config(run: str | Path) -> PruneRunConfig:
     """A prune run's ``config.yaml`` as a :class:`PruneRunConfig` (runs written before
     ``impl`` existed load too)."""

@@ -16,6 +16,7 @@ from bertology.prune.analysis import (
     specialization_matrix,
 )
 from bertology.prune.config import PruneImpl, load_run_config
+from bertology.prune.intervals import fmt_ci
 from bertology.prune.maskfiles import relation_heatmap
 from bertology.prune.readout import inspect_masks
 from bertology.prune.report import print_inspection, print_matrix
@@ -74,7 +75,9 @@ def _load_prune_run(
 def specialize(
     run: str | Path, model: Any = None, tokenizer: Any = None, impl: PruneImpl | None = None
 ) -> dict[str, Any]:
-    """R × R P@1 of relation i under relation j's mask, on the test split of ``run``.
+    """R × R P@1 of relation i under relation j's mask, on the test split of ``run``, each
+    with its 95% bootstrap interval, and each relation's drop under the other masks with its
+    paired interval (see :func:`bertology.prune.analysis.specialization_matrix`).
 
     Writes ``RUN/specialization.json`` and ``figures/specialization.png`` and refreshes the
     report. The model, facts and split are those of the prune run (``config.yaml``).
@@ -91,7 +94,7 @@ def specialize(
         spec["relations"],
         run / "figures" / "specialization.png",
         f"P@1 of relation (row) under relation's mask (column); mean off-diagonal drop "
-        f"{spec['mean_offdiagonal_drop']:.3f}",
+        f"{fmt_ci(spec['mean_offdiagonal_drop'], spec['mean_offdiagonal_drop_ci'])}",
         "mask of relation",
         "relation evaluated",
     )
@@ -101,12 +104,18 @@ def specialize(
 
 
 def inspect_run(
-    run: str | Path, model: Any = None, tokenizer: Any = None, impl: PruneImpl | None = None
+    run: str | Path,
+    model: Any = None,
+    tokenizer: Any = None,
+    impl: PruneImpl | None = None,
+    state: str = "mask",
 ) -> dict[str, Any]:
-    """[MASK] attention and [MASK] representations, full model vs subnetworks, on ``run``.
+    """[MASK] attention and final representations, full model vs subnetworks, on ``run``.
 
-    Writes ``RUN/inspection.json``, ``figures/mask_attention.png`` and ``figures/tsne.png``
-    and refreshes the report (see :mod:`bertology.prune.readout`).
+    ``state`` picks the representation: ``mask`` ([MASK]'s final hidden state) or ``cls``
+    (the first token's, as in the LAMP paper's t-SNE). Writes ``RUN/inspection.json``,
+    ``figures/mask_attention.png`` and ``figures/tsne.png`` and refreshes the report (see
+    :mod:`bertology.prune.readout`).
     """
     run = Path(run)
     model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
@@ -116,7 +125,9 @@ def inspect_run(
     prepared, skipped = prepare_facts(every, tokenizer, scoring["candidates"])
     scored = {id(p.fact) for p in prepared}
     test = {r: [f for f in fs if id(f) in scored] for r, fs in test.items()}
-    results, arrays = inspect_masks(model, tokenizer, test, masks, soft, scoring["batch_size"])
+    results, arrays = inspect_masks(
+        model, tokenizer, test, masks, soft, scoring["batch_size"], state
+    )
     results["representations"]["skipped_facts"] = len(skipped)
     atomic_write_json(run / "inspection.json", results)
     (run / "figures").mkdir(exist_ok=True)
@@ -136,15 +147,23 @@ def inspect_run(
     rep = results["representations"]
     scatter_panels(
         {
-            f"full model (silhouette {rep['silhouette_full']:.2f})": arrays["tsne_full"],
-            f"own subnetwork (silhouette {rep['silhouette_subnetwork']:.2f})": arrays[
-                "tsne_subnetwork"
-            ],
+            f"full model ({_silhouette_label(rep, 'full')})": arrays["tsne_full"],
+            f"own subnetwork ({_silhouette_label(rep, 'subnetwork')})": arrays["tsne_subnetwork"],
         },
         arrays["labels"],
         run / "figures" / "tsne.png",
-        "t-SNE of [MASK]'s final hidden state, coloured by relation",
+        f"t-SNE of {'[MASK]' if state == 'mask' else '[CLS]'}'s final hidden state, "
+        "coloured by relation",
     )
     write_report(run, title="bertology prune")
     print_inspection(results)
     return results
+
+
+def _silhouette_label(rep: dict[str, Any], side: str) -> str:
+    """``silhouette 0.42``, flagged when a relation's states collapsed (not meaningful)."""
+    text = f"silhouette {rep[f'silhouette_{side}']:.2f}"
+    collapsed = rep.get(f"collapsed_{side}") or []
+    if collapsed:
+        text += f"; not meaningful: {len(collapsed)} relation(s) collapsed"
+    return text

@@ -84,6 +84,24 @@ def hard_keep(scores: Tensor, threshold: float) -> Tensor:
     return scores > _logit(threshold)
 
 
+@torch.no_grad()
+def moved_fraction(initial: list[Tensor], scores: list[Tensor], threshold: float) -> float:
+    """Fraction of all weights whose hard mask ``σ(G) > t`` differs from ``initial``.
+
+    ``initial[i]`` is the bool hard mask of matrix ``i`` at initialisation (before the first
+    update); the fraction pools every matrix, so each weight counts once (a large matrix
+    counts more than a small one). Why: sparsity alone cannot tell a mask that stayed where
+    it started from one that swapped half its weights (both can end at 0.50); this can.
+    """
+    changed = total = 0
+    for g, k in zip(scores, initial, strict=True):
+        if g.shape != k.shape:  # no broadcasting: every weight is compared with its own start
+            raise ValueError(f"scores {tuple(g.shape)} and initial mask {tuple(k.shape)} differ")
+        changed += int((hard_keep(g, threshold) != k).sum())
+        total += k.numel()
+    return changed / total if total else 0.0
+
+
 class _ThresholdSTE(torch.autograd.Function):
     """``1[σ(G) > t]`` forward; backward as if the mask were σ(G) (straight-through).
 

@@ -23,6 +23,10 @@ class RelationTraining:
     n_train: int = 0
     steps: int = 0
     seconds: float = 0.0
+    # fraction of weights whose hard mask at the kept (best) epoch differs from the hard mask
+    # at initialisation, and the pruned fraction of that initial hard mask
+    moved: float | None = None
+    initial_sparsity: float | None = None
 
 
 @dataclass

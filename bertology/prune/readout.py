@@ -5,10 +5,16 @@ final representation clusters by relation (the LAMP paper's qualitative analyses
   over heads) that goes to the subject's tokens, to [MASK] itself, to special tokens
   (``[CLS]``/``[SEP]``, ``<s>``/``</s>``) and to the rest of the template. The full model and
   each relation's subnetwork read the same test prompts, so the change is paired.
-- **Representations.** [MASK]'s final hidden state for every test fact, under the full model
-  and under the fact's own relation's subnetwork. How well they separate by relation is the
-  silhouette score (cosine distance; ``sklearn.metrics.silhouette_score``); the figure is a
-  2-D t-SNE of each (``sklearn.manifold.TSNE``), which is for the eye only.
+- **Representations.** A final hidden state for every test fact, under the full model and
+  under the fact's own relation's subnetwork: [MASK]'s (``state="mask"``, the default) or the
+  first token's, [CLS] / ``<s>`` (``state="cls"``, what the LAMP paper's t-SNE shows). How
+  well they separate by relation is the silhouette score (cosine distance;
+  ``sklearn.metrics.silhouette_score``); the figure is a 2-D t-SNE of each
+  (``sklearn.manifold.TSNE``), which is for the eye only.
+- **Collapse.** A subnetwork that ignores the subject maps all of a relation's prompts to
+  one state, and the silhouette then *rises* for no good reason. Each relation's distinct
+  states are counted (:mod:`bertology.prune.collapse`); collapsed relations are listed, and
+  a silhouette computed with any of them is marked as not meaningful.
 
 The subject is located in each prompt by a case-insensitive whole-word search, and its tokens
 through the fast tokenizer's character offsets; prompts where it is not found (LAMA
@@ -33,9 +39,11 @@ from bertology.models.attention import eager_attention
 from bertology.models.heads import encoder_kwargs, encoder_of
 from bertology.models.load import mask_token, mask_token_id
 from bertology.prune.apply import applied
+from bertology.prune.collapse import collapse_stats, state_tolerance
 from bertology.prune.masks import SubnetworkMask
 
 GROUPS = ("subject", "mask", "special", "template")
+STATES = ("mask", "cls")  # which final hidden state the representation analysis reads
 
 
 @dataclass
@@ -46,6 +54,34 @@ class MaskTokenReadout:
     shares: Tensor  # (N, L, 4): attention share of each group in GROUPS, mean over heads
     subject_found: Tensor  # (N,) bool: whether the subject was located in the prompt
     hidden: Tensor  # (N, D): final hidden state at [MASK]
+    cls: Tensor  # (N, D): final hidden state at position 0 ([CLS] / <s>)
+
+    def states(self, state: str) -> Tensor:
+        """The ``(N, D)`` states the representation analysis reads: ``mask`` or ``cls``."""
+        if state not in STATES:
+            raise InputError(f"unknown state {state!r}; known states: {', '.join(STATES)}")
+        return self.hidden if state == "mask" else self.cls
+
+    def part(self, start: int, stop: int) -> MaskTokenReadout:
+        """Facts ``start:stop`` of this readout."""
+        return MaskTokenReadout(
+            self.facts[start:stop],
+            self.shares[start:stop],
+            self.subject_found[start:stop],
+            self.hidden[start:stop],
+            self.cls[start:stop],
+        )
+
+    @staticmethod
+    def concat(parts: Sequence[MaskTokenReadout]) -> MaskTokenReadout:
+        """The readouts one after another."""
+        return MaskTokenReadout(
+            [f for p in parts for f in p.facts],
+            torch.cat([p.shares for p in parts]),
+            torch.cat([p.subject_found for p in parts]),
+            torch.cat([p.hidden for p in parts]),
+            torch.cat([p.cls for p in parts]),
+        )
 
 
 def subject_span(prompt: str, subject: str) -> tuple[int, int] | None:
@@ -80,7 +116,8 @@ def token_groups(
 def read_mask_token(
     model: Any, tokenizer: Any, facts: Sequence[Fact], batch_size: int = 64
 ) -> MaskTokenReadout:
-    """Attention shares and final hidden state at [MASK] for each fact's first prompt."""
+    """Attention shares and final hidden states (at [MASK] and at position 0) for each
+    fact's first prompt."""
     if not getattr(tokenizer, "is_fast", False):
         raise InputError("[MASK]-attention analysis needs a fast tokenizer (character offsets)")
     facts = list(facts)
@@ -89,7 +126,7 @@ def read_mask_token(
     mtok, mid = mask_token(tokenizer), mask_token_id(tokenizer)
     prompts = [f.prompts[0].replace(MASK, mtok) for f in facts]
     device = next(model.parameters()).device
-    shares, found, hidden = [], [], []
+    shares, found, hidden, cls = [], [], [], []
     with eager_attention(model), torch.inference_mode():
         for start in range(0, len(facts), batch_size):
             chunk = list(range(start, min(start + batch_size, len(facts))))
@@ -130,7 +167,12 @@ def read_mask_token(
             onehot[group < 0] = 0.0
             shares.append(torch.einsum("blt,btg->blg", attn, onehot))
             hidden.append(out.last_hidden_state[rows, cols].float().cpu())
-    return MaskTokenReadout(facts, torch.cat(shares), torch.tensor(found), torch.cat(hidden))
+            # the first real token ([CLS] / <s>): position 0 unless the tokenizer pads left
+            first = enc["attention_mask"].argmax(dim=1).to(device)  # (B,)
+            cls.append(out.last_hidden_state[rows, first].float().cpu())
+    return MaskTokenReadout(
+        facts, torch.cat(shares), torch.tensor(found), torch.cat(hidden), torch.cat(cls)
+    )
 
 
 def attention_summary(readout: MaskTokenReadout) -> dict[str, Any]:
@@ -177,12 +219,16 @@ def inspect_masks(
     masks: Mapping[str, SubnetworkMask],
     soft: bool = False,
     batch_size: int = 64,
+    state: str = "mask",
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Full model vs each relation's subnetwork on that relation's test facts.
 
     Returns the JSON-ready results (per relation and layer: attention shares, full and
-    subnetwork; silhouette scores overall) and the raw arrays the figures need.
+    subnetwork; silhouette scores of the ``state`` representations overall, with each
+    relation's collapse check) and the raw arrays the figures need.
     """
+    if state not in STATES:
+        raise InputError(f"unknown state {state!r}; known states: {', '.join(STATES)}")
     rels = [r for r in masks if test.get(r)]
     if not rels:
         raise InputError("no relation has both a mask and test facts to inspect")
@@ -193,24 +239,29 @@ def inspect_masks(
     for r in rels:
         with applied(model, masks[r], soft=soft):
             subs.append(read_mask_token(model, tokenizer, test[r], batch_size))
-    sub = MaskTokenReadout(
-        facts,
-        torch.cat([s.shares for s in subs]),
-        torch.cat([s.subject_found for s in subs]),
-        torch.cat([s.hidden for s in subs]),
-    )
+    sub = MaskTokenReadout.concat(subs)
+    rtol = state_tolerance(next(model.parameters()).dtype)
     per: dict[str, Any] = {}
+    coll: dict[str, Any] = {}
     start = 0
     for r, s in zip(rels, subs, strict=True):
         n = len(s.facts)
-        part = MaskTokenReadout(
-            full.facts[start : start + n],
-            full.shares[start : start + n],
-            full.subject_found[start : start + n],
-            full.hidden[start : start + n],
-        )
+        part = full.part(start, start + n)
         per[r] = {"full": attention_summary(part), "subnetwork": attention_summary(s)}
+        prompts = [f.prompts[0] for f in s.facts]
+        coll[r] = {
+            "full": collapse_stats(part.states(state), prompts, rtol),
+            "subnetwork": collapse_stats(s.states(state), prompts, rtol),
+        }
+        # how much the subnetwork shrank the relation's cloud (1: as spread as the full model)
+        full_spread = coll[r]["full"]["spread"]
+        coll[r]["spread_vs_full"] = (
+            coll[r]["subnetwork"]["spread"] / full_spread if full_spread else math.nan
+        )
         start += n
+    collapsed = {
+        side: [r for r in rels if coll[r][side]["collapsed"]] for side in ("full", "subnetwork")
+    }
     results = {
         "groups": list(GROUPS),
         "layers": full.shares.shape[1],
@@ -220,15 +271,22 @@ def inspect_masks(
             "relations": per,
         },
         "representations": {
+            "state": state,
             "n": len(facts),
             "relations": rels,
-            "silhouette_full": cluster_quality(full.hidden, labels),
-            "silhouette_subnetwork": cluster_quality(sub.hidden, labels),
+            "silhouette_full": cluster_quality(full.states(state), labels),
+            "silhouette_subnetwork": cluster_quality(sub.states(state), labels),
+            # a collapsed relation inflates the silhouette (zero within-relation distance)
+            "silhouette_full_meaningful": not collapsed["full"],
+            "silhouette_subnetwork_meaningful": not collapsed["subnetwork"],
+            "collapsed_full": collapsed["full"],
+            "collapsed_subnetwork": collapsed["subnetwork"],
+            "collapse": {"rtol": rtol, "relations": coll},
         },
     }
     arrays = {
         "labels": np.array(labels),
-        "tsne_full": tsne_2d(full.hidden),
-        "tsne_subnetwork": tsne_2d(sub.hidden),
+        "tsne_full": tsne_2d(full.states(state)),
+        "tsne_subnetwork": tsne_2d(sub.states(state)),
     }
     return results, arrays

@@ -2,8 +2,11 @@
 
 ``prune`` trains one mask per relation on the train split, stores the masks bit-packed under
 ``RUN/masks/<relation>.safetensors``, and reports on the *test* split the full model, the
-subnetwork and random masks of equal per-matrix sparsity (3 seeds), plus sparsity and mask
-overlap. ``specialize`` evaluates every relation under every relation's mask.
+subnetwork and random masks of equal per-matrix sparsity (3 seeds), each P@1 with its 95%
+bootstrap interval over facts and ``n``, the paired differences subnetwork − full and
+subnetwork − random, plus sparsity, how far each mask moved from its initialisation
+(``moved``) and mask overlap. ``specialize`` evaluates every relation under every relation's
+mask.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from bertology.errors import InputError, quote
 from bertology.models.load import load_mlm
 from bertology.probe.scoring import CandidateSet
 from bertology.prune.analysis import (
+    add_paired_differences,
+    controls_with_hits,
     evaluate_mask,
     jaccard_overlap,
     relation_metrics,
     sparsity_stats,
-    subnetwork_vs_controls,
 )
 from bertology.prune.config import PruneRunConfig
+from bertology.prune.intervals import mean_over_relations_ci, relation_hits
 from bertology.prune.outcome import PruneOutcome
 from bertology.prune.report import draw_figures, print_summary
 from bertology.prune.storage import save_mask
@@ -69,11 +74,29 @@ def by_relation(facts: list[Fact]) -> dict[str, list[Fact]]:
     return out
 
 
-def _macro(rows: list[dict[str, Any]]) -> dict[str, float]:
-    out = {}
+def _macro(rows: list[dict[str, Any]], hits: list[list[float]]) -> dict[str, Any]:
+    """Mean over relations with facts; ``p@1_ci`` resamples facts within each relation."""
+    out: dict[str, Any] = {}
     for k in ("p@1", "p@10", "mrr"):
         vals = [r[k] for r in rows if r.get("n") and r[k] == r[k]]
         out[k] = sum(vals) / len(vals) if vals else float("nan")
+    out["p@1_ci"] = mean_over_relations_ci(hits)
+    return out
+
+
+def _macro_gains(arm_hits: dict[str, list[list[float]]]) -> dict[str, Any]:
+    """``gain`` (subnetwork − full) and ``gain_over_random`` (subnetwork − random): mean over
+    relations of the per-relation P@1 difference, each with ``_ci``, a paired bootstrap of the
+    per-fact differences resampled within each relation."""
+    out: dict[str, Any] = {}
+    for key, other in (("gain", "full"), ("gain_over_random", "random")):
+        diffs = [
+            [x - y for x, y in zip(s, o, strict=True)]
+            for s, o in zip(arm_hits["subnetwork"], arm_hits[other], strict=True)
+            if s
+        ]
+        out[key] = sum(sum(d) / len(d) for d in diffs) / len(diffs) if diffs else math.nan
+        out[f"{key}_ci"] = mean_over_relations_ci(diffs)
     return out
 
 
@@ -190,6 +213,7 @@ def analyse_outcome(
     per: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     summary: dict[str, Any] = {}
+    arm_hits: dict[str, list[list[float]]] = {"full": [], "subnetwork": [], "random": []}
     for r, rt in outcome.relations.items():
         split = {s: counts[s].get(r, 0) for s in ("train", "dev", "test")}
         if rt.mask is None:
@@ -199,7 +223,7 @@ def analyse_outcome(
         facts = test.get(r, [])
         if facts:
             full = relation_metrics(full_ev, r)
-            entry = subnetwork_vs_controls(
+            entry, hits = controls_with_hits(
                 model,
                 tokenizer,
                 facts,
@@ -210,8 +234,12 @@ def analyse_outcome(
                 full,
                 **cand,
             )
+            hits["full"] = relation_hits(full_ev, r)  # same facts, same order as ``facts``
+            add_paired_differences(entry, hits)
+            for arm, h in arm_hits.items():
+                h.append(hits[arm])
         else:
-            nan = {"p@1": math.nan, "p@10": math.nan, "mrr": math.nan, "n": 0}
+            nan = {"p@1": math.nan, "p@10": math.nan, "mrr": math.nan, "n": 0, "p@1_ci": None}
             entry = {"full": nan, "subnetwork": nan, "random": nan}
         stats = sparsity_stats(rt.mask)
         entry.update(
@@ -225,6 +253,8 @@ def analyse_outcome(
             epochs_run=len(rt.history),
             steps=rt.steps,
             train_seconds=rt.seconds,
+            initial_sparsity=rt.initial_sparsity,
+            moved=rt.moved,
             history=rt.history,
         )
         per[r] = entry
@@ -233,7 +263,11 @@ def analyse_outcome(
             "full p@1": entry["full"]["p@1"],
             "subnetwork p@1": entry["subnetwork"]["p@1"],
             "random p@1": entry["random"]["p@1"],
+            "full p@1_ci": entry["full"]["p@1_ci"],
+            "subnetwork p@1_ci": entry["subnetwork"]["p@1_ci"],
+            "random p@1_ci": entry["random"]["p@1_ci"],
             "sparsity": entry["sparsity"],
+            "moved": entry["moved"],
         }
         if "subnetwork_hard" in entry:
             summary[r]["soft p@1"] = entry["subnetwork_soft"]["p@1"]
@@ -250,7 +284,13 @@ def analyse_outcome(
         "n_target_matrices": len(outcome.targets),
         "n_target_weights": sum(t.shape[0] * t.shape[1] for t in outcome.targets),
         "summary": summary,
-        "macro": {k: _macro([row[k] for row in rows]) for k in ("full", "subnetwork", "random")}
+        "macro": {
+            **{
+                k: _macro([row[k] for row in rows], arm_hits[k])
+                for k in ("full", "subnetwork", "random")
+            },
+            **_macro_gains(arm_hits),
+        }
         if rows
         else {},
         "relations": per,

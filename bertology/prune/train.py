@@ -4,7 +4,10 @@ Only the scores are optimised (Adam, linear warm-up then constant lr). The loss 
 negative log-likelihood of the gold object at the mask over the relation's *training* facts
 (facts are split by subject, so dev/test subjects are never seen). After every epoch the
 inference mask is evaluated on the dev split; the best dev P@1 is kept, and training stops
-after ``patience`` epochs without improvement.
+after ``patience`` epochs without improvement. Every epoch's row also says how far the hard
+mask has moved from its initialisation (``moved``, the fraction of weights whose keep/prune
+decision differs from the one before the first update), since the final sparsity alone cannot
+tell a mask that never moved from one that swapped half its weights.
 
 Relations are trained one after another in one process, on one loaded model: the frozen
 weights are shared and each relation's scores and optimizer state are freed before the next.
@@ -44,6 +47,7 @@ from bertology.prune.masks import (
     hard_keep,
     inference_masks,
     init_scores,
+    moved_fraction,
     training_masks,
 )
 from bertology.prune.outcome import PruneOutcome, RelationTraining
@@ -137,6 +141,8 @@ def _train_relation(
     dev = (dev_prepared, dev_skipped, {f.relation for f in split["dev"]})
     gen = torch.Generator().manual_seed(relation_seed(cfg.seed, relation))
     scores = init_scores(mm.targets, mcfg, gen, device)  # [(out, in)] leaf tensors
+    # the hard mask before the first update: how far it moves is reported every epoch
+    init_keep = [hard_keep(g.detach(), mcfg.threshold) for g in scores]  # [(out, in)] bool
     noise = gen if device.type == "cpu" else torch.Generator(device).manual_seed(gen.initial_seed())
     opt = torch.optim.Adam(scores, lr=cfg.lr)
     steps_per_epoch = math.ceil(len(examples) / cfg.batch_size)
@@ -145,6 +151,9 @@ def _train_relation(
     mid = mask_token_id(tokenizer)
     best: list[torch.Tensor] | None = None
     out = RelationTraining(relation, None, n_train=len(prepared))
+    out.initial_sparsity = 1.0 - sum(int(k.sum()) for k in init_keep) / sum(
+        k.numel() for k in init_keep
+    )
     since_best = 0
     t0 = time.perf_counter()
     bar = _bar(impl.progress, cfg.epochs * steps_per_epoch, relation, bar_position)
@@ -174,6 +183,7 @@ def _train_relation(
             row["sparsity"] = 1.0 - float(
                 sum(hard_keep(g, mcfg.threshold).sum() for g in scores)
             ) / sum(g.numel() for g in scores)
+            row["moved"] = moved_fraction(init_keep, scores, mcfg.threshold)
             if dev_prepared:
                 row["dev_p@1"] = _dev_p1(
                     model, tokenizer, mm, eval_masks, dev, impl.eval_batch_size
@@ -186,6 +196,7 @@ def _train_relation(
         if dev_p1 is None or out.best_dev_p1 is None or dev_p1 > out.best_dev_p1:
             best = [g.detach().clone() for g in scores]
             out.best_epoch, out.best_dev_p1, since_best = epoch, dev_p1, 0
+            out.moved = row["moved"]
         else:
             since_best += 1
             if cfg.patience and since_best >= cfg.patience:
