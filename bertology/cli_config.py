@@ -42,13 +42,15 @@ class Flag:
     key: str
     names: tuple[str, ...]
     help: str = ""
+    split: bool = True  # a list flag's values may be comma-separated (not for key=value lists)
 
-    def __init__(self, key: str, *names: str, help: str = ""):  # noqa: A002 - typer's word
+    def __init__(self, key: str, *names: str, help: str = "", split: bool = True):  # noqa: A002 - typer's word
         object.__setattr__(self, "key", key)
         object.__setattr__(
             self, "names", names or ("--" + key.rpartition(".")[2].replace("_", "-"),)
         )
         object.__setattr__(self, "help", help)
+        object.__setattr__(self, "split", split)
 
     @property
     def param(self) -> str:
@@ -97,7 +99,7 @@ def flag_parameter(cls: type, flag: Flag) -> inspect.Parameter:
             names = [f"{long[0]}/--no-{long[0][2:]}", *[n for n in names if n not in long[:1]]]
     elif typing.get_origin(base) in (list, tuple):
         annotation = list[str] | None
-        text += " Repeatable, or comma-separated."
+        text += " Repeatable, or comma-separated." if flag.split else " Repeatable."
     else:
         annotation = str | None
     return inspect.Parameter(
@@ -116,8 +118,11 @@ def _metavar(tp: Any) -> str:
     return {int: "INT", float: "FLOAT", bool: ""}.get(tp, "TEXT")
 
 
-def _flag_value(value: Any) -> Any:
-    """A repeatable flag's values, each of which may be comma-separated, as one list."""
+def _flag_value(value: Any, split: bool = True) -> Any:
+    """A repeatable flag's values, each of which may be comma-separated, as one list. A flag
+    whose values are ``key=value`` overrides is not split: ``a=[1,2]`` is one value."""
+    if isinstance(value, list) and not split:
+        return [str(v) for v in value]
     if isinstance(value, list):
         return [v.strip() for item in value for v in str(item).split(",") if v.strip()]
     return value
@@ -163,7 +168,7 @@ def config_command(
     def command(**kwargs: Any) -> Any:
         path = kwargs.pop("config_file")
         overrides = kwargs.pop("set_") or []
-        values = {f.key: _flag_value(kwargs.pop(f.param)) for f in flags}
+        values = {f.key: _flag_value(kwargs.pop(f.param), f.split) for f in flags}
         base: Mapping[str, Any] = {}
         if prepare is not None:
             default_path, base = prepare(kwargs)
