@@ -133,7 +133,7 @@ def run_sas(cfg: SASExperimentConfig, out: str | Path) -> dict[str, Any]:
 
 
 def _variant(paths: list[Path], rows: dict[str, Any], res: dict[str, Any], doc: dict[str, Any],
-             early_step: int) -> dict[str, Any]:  # fmt: skip
+             early_step: int, dynamics_dir: Path) -> dict[str, Any]:  # fmt: skip
     """One variant over its seeds: each seed's row, then mean and sd of every summary value
     (and, with one seed, the evaluation's intervals)."""
     per_seed = []
@@ -143,7 +143,7 @@ def _variant(paths: list[Path], rows: dict[str, Any], res: dict[str, Any], doc: 
         pts = zip(loss.get("steps", []), loss.get("values", []), strict=True)
         at = [v for s, v in pts if s <= early_step]
         row["early_val_loss"] = at[-1] if at else None
-        last = final_evals(p)
+        last = final_evals(dynamics_dir / "metrics.jsonl", p.name)
         row.update({key: last.get(src) for key, src in FINAL})
         per_seed.append(row)
     entry: dict[str, Any] = {"seeds": [p.name for p in paths], "per_seed": per_seed}
@@ -173,7 +173,10 @@ def _write(out: Path, cfg: SASExperimentConfig, runs: dict[str, list[Path]], res
            ks: list[int], k_measured: bool, max_steps: int) -> dict[str, Any]:  # fmt: skip
     doc = json.loads((out / "dynamics" / "dynamics.json").read_text())
     rows = {r["run"]: r for r in res["table"]}
-    variants = {name: _variant(paths, rows, res, doc, ks[0]) for name, paths in runs.items()}
+    variants = {
+        name: _variant(paths, rows, res, doc, ks[0], out / "dynamics")
+        for name, paths in runs.items()
+    }
     table = sas_table(variants)
     atomic_write_text(out / "table.md", table)
     claims = [c.to_dict() for c in sas_claims(variants)]

@@ -45,21 +45,22 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def final_evals(run: Path) -> dict[str, Any]:
-    """Every evaluator's metrics at a pre-training run's last evaluated checkpoint, read from
-    its ``metrics.jsonl`` (the intervals the dynamics table does not carry)."""
-    rows: dict[int, dict[str, Any]] = {}
-    path = run / "metrics.jsonl"
-    if not path.exists():
-        return {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+def final_evals(metrics: Path, run: str) -> dict[str, Any]:
+    """Every metric of ``run`` at its last evaluated checkpoint, from a ``dynamics`` run's
+    ``metrics.jsonl`` (one row per run and checkpoint): the intervals, margins and counts the
+    dynamics table does not carry, computed by the current evaluators."""
+    last: dict[str, Any] = {}
+    if not metrics.exists():
+        return last
+    for line in metrics.read_text(encoding="utf-8").splitlines():
         try:
             row = json.loads(line)
         except json.JSONDecodeError:
             continue  # a torn last line of an interrupted run: the rows before it stand
-        if isinstance(row, dict) and row.get("kind") == "eval" and "step" in row:
-            rows.setdefault(int(row["step"]), {}).update(row)
-    return rows[max(rows)] if rows else {}
+        ours = isinstance(row, dict) and row.get("run") == run and "step" in row
+        if ours and (not last or row["step"] >= last["step"]):
+            last = row
+    return last
 
 
 def by_k_figure(
