@@ -32,12 +32,13 @@ SETTINGS = {
     "uas": ["eval.uas_conllu", "eval.uas_max_sentences"],
     "blimp": ["eval.blimp_pairs", "eval.blimp_per_paradigm", "eval.blimp_metric"],
     "twonn": ["eval.twonn_texts", "data.valid", "eval.twonn_n", "train.seq_len"],
+    "finetune": ["eval.finetune_task", "eval.finetune_epochs", "eval.finetune_lr", "eval.finetune_max_train", "train.seed", "data.train"],
 }  # fmt: skip
 # An evaluator whose logged metrics changed: its version joins its cache key, so that rows
 # cached before the change are evaluated again (an evaluator not listed keeps its old keys).
 # uas 2: the per-head grid ``uas_heads`` (for the fixed-head curve), margin, non-adjacent UAS
-# and intervals.
-VERSIONS = {"uas": 2}
+# and intervals. blimp 2: the 95% interval ``blimp_ci`` and ``blimp_n``.
+VERSIONS = {"uas": 2, "blimp": 2}
 
 
 def settings_key(cfg: Any, evaluator: str) -> str:

@@ -109,3 +109,7 @@ def test_uas_rows_cached_before_the_grid_are_not_reused_and_other_keys_stand() -
     old_loss = legacy({k: None for k in ("data.valid", "data.text_column", "train.seq_len",
                                          "train.seed", "masking", "eval.val_max_sequences")})  # fmt: skip
     assert settings_key(cfg, "val_loss") == old_loss
+    # blimp rows cached before blimp_ci existed are evaluated again too
+    old_blimp = legacy({k: None for k in ("eval.blimp_pairs", "eval.blimp_per_paradigm",
+                                          "eval.blimp_metric")})  # fmt: skip
+    assert settings_key(cfg, "blimp") != old_blimp
