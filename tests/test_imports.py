@@ -118,3 +118,13 @@ def test_every_function_local_import_says_why():
                     if "#" not in text:
                         bare.append(f"{p.relative_to(ROOT.parent)}:{node.lineno}")
     assert not bare, "function-local imports without a reason: " + ", ".join(bare)
+
+
+def test_cli_start_up_does_not_import_torch():
+    """``bertology --help`` must be instant: no command module may import torch at start-up."""
+    import subprocess
+    import sys
+
+    code = "import sys, bertology.cli; print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
