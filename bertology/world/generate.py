@@ -6,6 +6,7 @@ Layout of the output directory::
     corpus/train.conllu  corpus/valid.conllu gold trees; sentence i is line i of the .txt
     trees.conllu                            held-out grammar sentences, for UAS
     facts.jsonl  relations.jsonl            the knowledge base and its probe templates
+    choice.jsonl                            multiple-choice questions on held-out facts
     minimal_pairs/<UID>.jsonl               BLiMP-format pairs
     world.json                              config and statistics
 
@@ -25,6 +26,7 @@ from typing import Any, TextIO
 from bertology.errors import InputError
 from bertology.io import atomic_directory, atomic_write_json, atomic_write_jsonl
 from bertology.world import words as W
+from bertology.world.choice import choice_questions, choice_summary
 from bertology.world.config import WorldConfig
 from bertology.world.grammar import SentenceGenerator
 from bertology.world.knowledge import (
@@ -158,6 +160,7 @@ def _check_out_dir(out: Path) -> None:
 WORLD_FILES = (
     "world.json", "facts.jsonl", "relations.jsonl", "trees.conllu", "corpus/train.txt",
     "corpus/valid.txt", "corpus/train.conllu", "corpus/valid.conllu", "minimal_pairs/*.jsonl",
+    "choice.jsonl",
 )  # fmt: skip
 
 
@@ -234,8 +237,11 @@ def generate_world(
                 for r in kb.relations.values()
             ),
         )
+        questions = choice_questions(kb, config.seed)
+        atomic_write_jsonl(tmp / "choice.jsonl", questions)
         n_pairs = {u: len(p) for u, p in pairs.items()}
         stats = world_stats(config, kb, writer.lex, train, valid, heldout, n_pairs, facts)
+        stats["choice"] = choice_summary(questions)
         atomic_write_json(tmp / "world.json", stats)
         _check_nothing_foreign(out, tmp)
     say(f"wrote {out} in {time.perf_counter() - start:.1f} s")
