@@ -93,5 +93,6 @@ def by_k_figure(
         ax.set_xlabel("k (step the regularizer is switched off)")
         ax.set_ylabel(label)
     axes[0].legend(fontsize=7)
+    fig.subplots_adjust(wspace=0.32)
     fig.suptitle("SAS- until k: does the timing of the release matter?")
     return save_figure(fig, path)
