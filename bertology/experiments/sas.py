@@ -39,7 +39,9 @@ SUMMARY = ("structure_onset", "capability_onset", "final_val_loss", "final_uas",
 # final values read from the last checkpoint's evaluation: (summary key, evaluator key)
 FINAL = (("final_uas_ci", "uas_ci"), ("final_blimp_ci", "blimp_ci"),
          ("final_uas_margin", "uas_margin"), ("final_uas_margin_ci", "uas_margin_ci"),
-         ("final_uas_nonadjacent", "uas_nonadjacent"), ("final_uas_offset", "uas_offset_baseline"))  # fmt: skip
+         ("final_uas_nonadjacent", "uas_nonadjacent"),
+         ("final_uas_nonadjacent_ci", "uas_nonadjacent_ci"),
+         ("final_uas_offset", "uas_offset_baseline"))  # fmt: skip
 COLUMNS = (("structure onset", "structure_onset"), ("capability onset", "capability_onset"),
            ("early val loss", "early_val_loss"), ("final val loss", "final_val_loss"),
            ("final UAS", "final_uas"), ("UAS margin", "final_uas_margin"),
