@@ -141,6 +141,10 @@ class EvalConfig:
     blimp_metric: Literal["original", "word_l2r", "whole_word"] = "word_l2r"
     twonn_texts: str | None = None  # held-out texts, one per line (None: the first data.valid)
     twonn_n: int = 500  # the first N texts, at every checkpoint
+    finetune_task: str | None = None  # GLUE name | FILE | DIR | world-verify:W (None: run's world)
+    finetune_epochs: int = 1  # fine-tuning budget per checkpoint (bertology.finetune.evaluator)
+    finetune_lr: float = 1e-4
+    finetune_max_train: int | None = 2000  # a seeded sample of the training examples
 
 
 @dataclass

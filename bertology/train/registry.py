@@ -29,6 +29,7 @@ EVALUATORS: dict[str, Any] = {
     "uas": "bertology.train.evaluators:UASEvaluator",
     "blimp": "bertology.evals.evaluators:BlimpEvaluator",
     "twonn": "bertology.evals.evaluators:TwoNNEvaluator",
+    "finetune": "bertology.finetune.evaluator:FinetuneEvaluator",
 }
 
 
