@@ -30,10 +30,13 @@ COMMAND_MODULES = [
     "bertology.data.commands",
     "bertology.syntax.commands",
     "bertology.evals.commands",
+    "bertology.choice.commands",
     "bertology.dynamics.commands",
     "bertology.experiments.commands",
     "bertology.prune.commands",
+    "bertology.kbc.commands",
     "bertology.train.commands",
+    "bertology.finetune.commands",
     "bertology.world.commands",
     "bertology.demo_commands",
 ]
