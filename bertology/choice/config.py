@@ -1,8 +1,8 @@
 """Settings of ``bertology choice``: science at the top, speed in ``impl``.
 
-Kept free of heavy imports: the CLI builds its flags from these classes at start-up. (So the
-PLL settings are declared here rather than imported from ``bertology.evals.config``: importing
-anything under ``bertology.evals`` runs its ``__init__``, which imports torch.)
+Kept free of heavy imports: the CLI builds its flags from these classes at start-up. The speed
+settings are the PLL scorer's own (:class:`bertology.evals.config.PLLImpl`, whose package
+imports torch only when a scorer is used).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bertology.errors import InputError
+from bertology.evals.config import PLLImpl
 
 Metric = Literal["original", "word_l2r", "whole_word"]  # bertology.evals.pll.METRICS
 Format = Literal["bertology", "copa", "csqa"]
@@ -19,23 +20,7 @@ Combination = Literal["union", "intersection", "majority"]
 COMBINATIONS: tuple[str, ...] = ("union", "intersection", "majority")
 
 
-@dataclass
-class ChoiceImpl:
-    """Speed and memory only: the scores are the same up to float rounding (as ``blimp``'s)."""
-
-    token_budget: int = 2048  # padded tokens per encoder call (masked copies x length)
-    head_rows: int = 512  # rows per call of the MLM head (each row: one vocabulary softmax)
-    device: str = "auto"
-    dtype: Literal["fp32", "bf16", "fp16"] | None = None  # None: the checkpoint's (fp32)
-    attn: Literal["sdpa", "eager"] = "sdpa"
-
-    def validate(self, where: str) -> None:
-        if self.token_budget < 1 or self.head_rows < 1:
-            raise InputError(
-                f"impl.token_budget and impl.head_rows must be >= 1, got {self.token_budget} "
-                f"and {self.head_rows}",
-                where,
-            )
+ChoiceImpl = PLLImpl  # the PLL scorer's speed settings, as ``blimp`` uses them
 
 
 @dataclass
