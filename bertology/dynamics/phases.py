@@ -29,7 +29,7 @@ from bertology.dynamics.breaks import MIN_POINTS, detect_breaks
 # numbers an evaluator logs that are not curves: timings, counts, the index of the best head
 # (lists, such as intervals and the per-head grid ``uas_heads``, are never curves)
 SKIP = {"eval_time_s", "val_masked_tokens", "val_ppl", "uas_head", "uas_layer", "uas_sentences",
-        "uas_words", "uas_nonadjacent_words"}  # fmt: skip
+        "uas_words", "uas_nonadjacent_words", "blimp_n"}  # fmt: skip
 
 
 def curves(evals: dict[int, dict[str, Any]]) -> dict[str, tuple[list[int], list[float]]]:

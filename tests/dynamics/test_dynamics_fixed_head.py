@@ -32,7 +32,8 @@ def evals() -> dict[int, dict]:
             g[1][3] = own
         out[s] = {"uas": max(max(r) for r in g), "uas_layer": at[0], "uas_head": at[1],
                   "uas_heads": g, "uas_ci": [0.0, 1.0], "uas_margin": 0.1,
-                  "uas_words": 400, "uas_nonadjacent_words": 90, "val_loss": 5.0}  # fmt: skip
+                  "uas_words": 400, "uas_nonadjacent_words": 90, "blimp_n": 180,
+                  "val_loss": 5.0}  # fmt: skip
     return out
 
 
