@@ -3,6 +3,7 @@ pre-training model is left exactly as it was), returns finite metrics with an in
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
@@ -26,7 +27,7 @@ def test_the_evaluator_leaves_the_pretraining_model_unchanged_and_returns_finite
     ctx = _ctx({"finetune_task": str(keyword_dir), "finetune_epochs": 6, "finetune_lr": 2e-3},
                wordpiece_tokenizer)  # fmt: skip
     built = build_evaluators(["finetune"], ctx)
-    model = tiny_bert
+    model = copy.deepcopy(tiny_bert)  # the session's model stays in eval mode for other tests
     model.train()  # as in the pre-training loop between checkpoints
     before = {k: v.clone() for k, v in model.state_dict().items()}
     grads = {n: p.requires_grad for n, p in model.named_parameters()}
