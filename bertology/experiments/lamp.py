@@ -15,7 +15,12 @@ from typing import Any
 
 from bertology import config as cfgload
 from bertology.console import say
-from bertology.data.facts import read_facts, relations_by_test_size, split_by_subject
+from bertology.data.facts import (
+    read_facts,
+    relations_by_test_size,
+    split_by_subject,
+    split_sizes_by_relation,
+)
 from bertology.errors import InputError
 from bertology.experiments.lamp_claims import lamp_claims
 from bertology.experiments.lamp_config import LampExperimentConfig
@@ -55,7 +60,7 @@ def choose_relations(cfg: LampExperimentConfig) -> tuple[list[str], dict[str, in
     base = _prune_config(cfg, None, 0, 0, 0.5)
     factset = read_facts(cfg.facts, cfg.relations_file)
     splits = split_by_subject(factset.facts, base.train.split_ratios, base.train.split_seed)
-    sizes = {r: sum(f.relation == r for f in splits["test"]) for r in factset.relations}
+    sizes = {r: n["test"] for r, n in split_sizes_by_relation(splits).items()}
     if cfg.relations:
         factset.select(cfg.relations)  # an unknown name lists the known ones
         return list(cfg.relations), sizes

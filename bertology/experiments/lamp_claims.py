@@ -18,15 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bertology.experiments.claims import Claim, _below, _claim
+from bertology.experiments.claims import Claim, _basis, _below, _claim
 
 
 def _name(lb: int, s: float) -> str:
     return f"lb{lb}-s{s:.2f}"
-
-
-def _basis(*cells: dict[str, Any], key: str) -> str:
-    return "95% intervals" if all(c.get(f"{key}_ci") for c in cells) else "point values"
 
 
 def lamp_claims(cells: dict[str, dict[str, Any]], lbs: list[int], ss: list[float]) -> list[Claim]:
