@@ -21,8 +21,6 @@ tested (:mod:`bertology.demo_summary`).
 
 from __future__ import annotations
 
-import html
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -140,9 +138,8 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
     atomic_write_json(out / "summary.json", summary)
     print_headlines(summary)
     _write_index(out, summary)
-    console.print(
-        f"[bold green]demo done[/bold green] in {summary['seconds']} s -> {out / 'index.html'}"
-    )
+    console.print(f"[bold green]demo done[/bold green] in {summary['seconds']} s")
+    console.print(f"open the report: {(out / 'index.html').resolve()}", soft_wrap=True)
     return summary
 
 
@@ -206,14 +203,7 @@ def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> di
 
 
 def _write_index(out: Path, summary: dict[str, Any]) -> None:
-    links = "".join(
-        f"<li><a href='{name}/report.html'>{name}</a></li>"
-        for name in ("pretrain", "dynamics", "uas", "probe", "prune")
-        if (out / name / "report.html").exists()
-    )
-    body = html.escape(json.dumps(summary, indent=1, default=str))
-    atomic_write_text(
-        out / "index.html",
-        f"<!doctype html><meta charset='utf-8'><title>bertology demo</title>"
-        f"<h1>bertology demo</h1><ul>{links}</ul><h2>Summary</h2><pre>{body}</pre>",
-    )
+    """``OUT/index.html``: the story on one page (:mod:`bertology.report.views.story`)."""
+    from bertology.report.views.story import render_index
+
+    atomic_write_text(out / "index.html", render_index(out, summary))
