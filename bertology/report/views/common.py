@@ -3,6 +3,7 @@ and the generic rendering of results a command has no view for."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,12 @@ def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     except OSError:
         return []
     return rows
+
+
+def ptext(v: Any) -> str:
+    """A user string for a chart label: plotly reads a subset of HTML in labels, so ``<`` and
+    ``&`` are escaped (it shows entities as the characters they stand for)."""
+    return html.escape(str(v), quote=False)
 
 
 def is_num(v: Any) -> bool:

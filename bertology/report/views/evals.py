@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bertology.report.page import Est, Page
-from bertology.report.views.common import error_bars, read_jsonl
+from bertology.report.views.common import error_bars, ptext, read_jsonl
 
 MAX_PAIRS = 50_000
 
@@ -37,7 +37,8 @@ def blimp_view(page: Page, run: Path, results: dict[str, Any]) -> set[str]:
         names = sorted(par, key=lambda u: par[u].get("accuracy", 0))
         acc = [par[u].get("accuracy") for u in names]
         bar: dict[str, Any] = {
-            "type": "bar", "orientation": "h", "y": names, "x": acc, "name": "accuracy",
+            "type": "bar", "orientation": "h", "y": [ptext(u) for u in names], "x": acc,
+            "name": "accuracy",
             "text": [f"{a:.2f} (n={par[u].get('n')})" for a, u in zip(acc, names, strict=True)],
             "textposition": "outside", "cliponaxis": False,
             "hovertemplate": "%{y}: %{x:.3f}<extra></extra>",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bertology.report.page import Page
-from bertology.report.views.common import error_bars, est, read_jsonl
+from bertology.report.views.common import error_bars, est, ptext, read_jsonl
 from bertology.report.views.syntax import attention_section
 
 MAX_ROWS = 50_000  # per-fact rows embedded in the page; beyond this, predictions.jsonl
@@ -36,6 +36,8 @@ def metric_bars(
 ) -> dict[str, Any]:
     """Grouped bars with value labels (zeros too), error bars from intervals, n under each
     name, and baselines drawn as markers on each group."""
+    ticks = [f"{ptext(n)}<br>n={k}" for n, k in zip(names, ns, strict=True)]
+    names = [ptext(n) for n in names]
     data: list[dict[str, Any]] = []
     for label, values, cis, colour in series:
         bar: dict[str, Any] = {
@@ -60,7 +62,7 @@ def metric_bars(
         "layout": {
             "barmode": "group", "height": 400, "margin": {"t": 30},
             "yaxis": {"title": {"text": ytitle}, "rangemode": "tozero"},
-            "xaxis": {"tickvals": names, "ticktext": [f"{n}<br>n={k}" for n, k in zip(names, ns, strict=True)]},
+            "xaxis": {"tickvals": names, "ticktext": ticks},
             "legend": {"orientation": "h", "y": -0.25},
         },
     }  # fmt: skip

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bertology.report.page import Est, Page
-from bertology.report.views.common import est, is_num, layer_span, read_json
+from bertology.report.views.common import est, is_num, layer_span, ptext, read_json
 from bertology.report.views.probe import metric_bars
 from bertology.report.views.syntax import attention_section
 
@@ -19,6 +19,7 @@ def matrix_chart(
     """A labelled heatmap with each value printed and the colour scale fitted to the data."""
     flat = [v for r in z for v in r if is_num(v)]
     lo, hi = (min(flat), max(flat)) if flat else (0.0, 1.0)
+    rows, cols = [ptext(r) for r in rows], [ptext(c) for c in cols]
     return {
         "data": [{
             "type": "heatmap", "z": z, "x": cols, "y": rows, "zmin": lo, "zmax": hi,

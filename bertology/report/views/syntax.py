@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bertology.report.page import Est, Page
-from bertology.report.views.common import is_num, read_json
+from bertology.report.views.common import is_num, ptext, read_json
 
 
 def head_grid_chart(grid: list[list[float]], title: str, baseline: float | None) -> dict[str, Any]:
@@ -113,22 +113,23 @@ def uas_view(page: Page, run: Path, results: dict[str, Any]) -> set[str]:
             rows,
         )  # fmt: skip
         names = list(by_rel)
+        labels = [ptext(n) for n in names]
         page.chart(
             {
                 "data": [
-                    {"type": "bar", "name": "best head", "x": names,
+                    {"type": "bar", "name": "best head", "x": labels,
                      "y": [by_rel[n].get("uas") for n in names],
                      "text": [f"{by_rel[n].get('uas', 0):.2f}" for n in names],
                      "textposition": "outside"},
-                    {"type": "bar", "name": "best offset baseline", "x": names,
+                    {"type": "bar", "name": "best offset baseline", "x": labels,
                      "y": [by_rel[n].get("offset_uas") for n in names],
                      "text": [f"{by_rel[n].get('offset_uas', 0):.2f}" for n in names],
                      "textposition": "outside", "marker": {"color": "#bbb"}},
                 ],
                 "layout": {"barmode": "group", "height": 380,
                            "yaxis": {"title": {"text": "UAS"}},
-                           "xaxis": {"ticktext": [f"{n}<br>n={by_rel[n].get('n')}" for n in names],
-                                     "tickvals": names},
+                           "xaxis": {"ticktext": [f"{ptext(n)}<br>n={by_rel[n].get('n')}" for n in names],
+                                     "tickvals": labels},
                            "margin": {"t": 20}},
             },
             name="uas_by_relation",

@@ -14,6 +14,7 @@ from bertology.report.views.common import (
     curves_chart,
     is_num,
     line,
+    ptext,
     read_json,
     read_jsonl,
 )
@@ -74,7 +75,7 @@ def _panels(series: dict[str, dict[int, Any]], run: str = "", many: bool = False
             if not pts:
                 continue
             xs = sorted(pts)
-            name = f"{run}: {label}" if many else label
+            name = f"{ptext(run)}: {label}" if many else label
             extra = {"line": {"dash": "dash"}} if dashed else {}
             if many:
                 extra["legendgroup"] = run
@@ -184,5 +185,5 @@ def dynamics_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
         ph = r.get("phases") or {}
         for key, label in BREAKS:
             if is_num(ph.get(key)):
-                breaks.append((ph[key], f"{name}: {label}" if many else label))
+                breaks.append((ph[key], f"{ptext(name)}: {label}" if many else label))
     return curves_chart(panels, breaks)
