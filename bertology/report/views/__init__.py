@@ -28,6 +28,8 @@ VIEWS: dict[str, str] = {
     "prune": "prune:prune_view",
     "blimp": "evals:blimp_view",
     "twonn": "evals:twonn_view",
+    "experiment-sas": "experiments:experiment_sas_view",
+    "experiment-lamp": "experiments:experiment_lamp_view",
 }
 
 View = Callable[[Page, Path, dict[str, Any]], set[str]]

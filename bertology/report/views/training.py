@@ -66,8 +66,18 @@ def _eval_series(rows: list[dict[str, Any]]) -> dict[str, dict[int, Any]]:
     return series
 
 
-def _panels(series: dict[str, dict[int, Any]], run: str = "", many: bool = False) -> list[Panel]:
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
+
+
+def _panels(
+    series: dict[str, dict[int, Any]], run: str = "", colour: str | None = None
+) -> list[Panel]:
+    """The standard panels of one run. With ``colour`` (several runs on one chart) every trace
+    of the run has that colour, one legend entry names the run, and dashes tell its curves
+    apart; the hover text says which curve is which."""
     panels = []
+    first = True
     for title, metrics in PANELS:
         p = Panel(title)
         for key, label, dashed in metrics:
@@ -75,13 +85,17 @@ def _panels(series: dict[str, dict[int, Any]], run: str = "", many: bool = False
             if not pts:
                 continue
             xs = sorted(pts)
-            name = f"{ptext(run)}: {label}" if many else label
-            extra = {"line": {"dash": "dash"}} if dashed else {}
-            if many:
-                extra["legendgroup"] = run
+            extra: dict[str, Any] = {"line": {"dash": "dash"}} if dashed else {}
+            name = label
+            if colour is not None:
+                name = ptext(run)
+                extra["line"] = {**extra.get("line", {}), "color": colour}
+                extra.update(legendgroup=run, showlegend=first, marker={"size": 3, "color": colour},
+                             hovertemplate=f"{ptext(run)}, {label}: %{{y:.3f}}<extra></extra>")  # fmt: skip
+                first = False
             p.traces.append(line(name, xs, [pts[s] for s in xs], **extra))
             cis = series.get(f"{key}_ci")
-            if cis and not many:
+            if cis and colour is None:
                 p.traces.extend(band(label, xs, [cis.get(s) for s in xs]))
         panels.append(p)
     return panels
@@ -168,22 +182,47 @@ def dynamics_view(page: Page, run: Path, results: dict[str, Any]) -> set[str]:
     return {"summary.png"}
 
 
+# break -> (panel index, metric it sits on, marker symbol), for charts of several runs
+BREAK_MARKS = {
+    "structure_onset": (1, "uas", "triangle-up"),
+    "capability_onset": (0, "val_loss", "square"),
+    "twonn_drop_onset": (3, "twonn", "diamond"),
+}
+
+
 def dynamics_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
-    """Every run of a ``dynamics.json`` on one shared step axis, breaks marked."""
+    """Every run of a ``dynamics.json`` on one shared step axis. One run: its breaks as dashed
+    vertical lines. Several: each run in one colour, its breaks as markers on its curves
+    (▲ structure onset on UAS, ■ capability onset on loss, ◆ TwoNN drop)."""
     runs = doc.get("runs") or {}
     many = len(runs) > 1
     panels: list[Panel] = [Panel(t) for t, _ in PANELS]
     breaks: list[tuple[float, str]] = []
-    for name, r in runs.items():
+    for i, (name, r) in enumerate(runs.items()):
         series = {
             k: dict(zip(m.get("steps", []), m.get("values", []), strict=False))
             for k, m in (r.get("metrics") or {}).items()
             if isinstance(m, dict)
         }
-        for target, p in zip(panels, _panels(series, name, many), strict=True):
+        colour = PALETTE[i % len(PALETTE)] if many else None
+        for target, p in zip(panels, _panels(series, name, colour), strict=True):
             target.traces.extend(p.traces)
         ph = r.get("phases") or {}
         for key, label in BREAKS:
-            if is_num(ph.get(key)):
-                breaks.append((ph[key], f"{ptext(name)}: {label}" if many else label))
+            step = ph.get(key)
+            if not is_num(step):
+                continue
+            if not many:
+                breaks.append((step, label))
+                continue
+            panel, metric, symbol = BREAK_MARKS[key]
+            y = series.get(metric, {}).get(step)
+            if y is not None:
+                panels[panel].traces.append({
+                    "type": "scatter", "mode": "markers", "x": [step], "y": [y],
+                    "name": f"{ptext(name)}: {label}", "showlegend": False, "legendgroup": name,
+                    "marker": {"symbol": symbol, "size": 11, "color": colour,
+                               "line": {"width": 1, "color": "#000"}},
+                    "hovertemplate": f"{ptext(name)}: {label} at step %{{x}}<extra></extra>",
+                })  # fmt: skip
     return curves_chart(panels, breaks)
