@@ -193,3 +193,24 @@ def test_generic_report_for_a_command_without_a_view(tmp_path, open_report):
     assert "0.500 [0.400, 0.600]" in text and INJECTIONS[0] in text
     assert "empty" not in [h.strip() for h in opened.page.locator("h2, h3").all_inner_texts()]
     assert opened.page.evaluate("() => window.__pwned") is None
+
+
+def test_blimp_and_twonn_reports(demo_dir, tmp_path, open_report):
+    from bertology.cli import main
+
+    model = sorted((demo_dir / "pretrain" / "checkpoints").glob("step-*"))[-1]
+    main(["blimp", "-m", str(model), "--data", str(demo_dir / "world" / "minimal_pairs"),
+          "--device", "cpu", "--out", str(tmp_path / "blimp")])  # fmt: skip
+    main(["twonn", "-m", str(model), "--texts", str(demo_dir / "world" / "corpus" / "valid.txt"),
+          "--n", "60", "--device", "cpu", "--out", str(tmp_path / "twonn")])  # fmt: skip
+    for name in ("blimp", "twonn"):
+        path = tmp_path / name / "report.html"
+        opened = open_report(path)
+        _check_loaded(opened, path, name)
+        assert _chart_count(opened.page) >= 1
+    page = open_report(tmp_path / "blimp" / "report.html").page
+    n_pairs = len((tmp_path / "blimp" / "pairs.jsonl").read_text().splitlines())
+    assert page.locator(".bt-info").first.inner_text().startswith(f"{n_pairs} of {n_pairs} rows")
+    paradigms = json.loads((tmp_path / "blimp" / "results.json").read_text())["paradigms"]
+    bars = page.evaluate("() => document.querySelector('.bt-chart').data[0].y.length")
+    assert bars == len(paradigms)
