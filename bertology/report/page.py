@@ -66,6 +66,16 @@ def asset(name: str) -> str:
     return resources.files(ASSETS).joinpath(name).read_text(encoding="utf-8")
 
 
+def attention_scripts() -> list[str]:
+    """The attention viewer's script files, in load order (their names sort in it)."""
+    names = [
+        p.name
+        for p in resources.files(ASSETS).iterdir()
+        if p.name.startswith("attention") and p.name.endswith(".js")
+    ]
+    return sorted(names)
+
+
 @functools.lru_cache(maxsize=1)
 def plotly_bundle() -> str:
     """plotly.js from the ``plotly`` package, gzip-compressed and base64-encoded (about 1.9 MB
@@ -318,7 +328,7 @@ class Page:
         scripts = [asset("report.js")]
         if self._attention:
             css += asset("attention.css")
-            scripts.append(asset("attention.js"))
+            scripts += [asset(name) for name in attention_scripts()]
         plotly = (
             f"<script type='application/octet-stream' id='bt-plotly'>{plotly_bundle()}</script>"
             if self._charts

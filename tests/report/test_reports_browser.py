@@ -214,3 +214,17 @@ def test_blimp_and_twonn_reports(demo_dir, tmp_path, open_report):
     paradigms = json.loads((tmp_path / "blimp" / "results.json").read_text())["paradigms"]
     bars = page.evaluate("() => document.querySelector('.bt-chart').data[0].y.length")
     assert bars == len(paradigms)
+
+
+def test_charts_save_as_png_and_svg(demo_dir, open_report):
+    page = open_report(demo_dir / "uas" / "report.html").page
+    chart = page.locator(".bt-chart").first
+    chart.hover()
+    titles = chart.locator(".modebar-btn").evaluate_all("bs => bs.map(b => b.dataset.title)")
+    assert not [t for t in titles if "share" in t.lower() or "cloud" in t.lower()]  # no upload
+    for title, suffix in (("Download plot as a PNG", ".png"), ("Download plot as SVG", ".svg")):
+        with page.expect_download() as dl:
+            chart.locator(f".modebar-btn[data-title='{title}']").click()
+        assert dl.value.suggested_filename.endswith(suffix)
+        data = Path(dl.value.path()).read_bytes()
+        assert data.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in data[:400]

@@ -139,9 +139,18 @@
         Promise.all(
           els.map((el) => {
             const spec = data(el);
+            const filename = el.dataset.name || "figure";
+            // the camera saves a PNG; a second button saves an SVG (both from the modebar)
             const config = Object.assign(
               { displaylogo: false, responsive: true,
-                toImageButtonOptions: { format: "svg", filename: el.dataset.name || "figure" } },
+                toImageButtonOptions: { format: "png", scale: 2, filename },
+                showSendToCloud: false, showEditInChartStudio: false,
+                modeBarButtonsToRemove: ["sendDataToCloud", "editInChartStudio"],
+                modeBarButtonsToAdd: [{
+                  name: "Download plot as SVG",
+                  icon: Plotly.Icons.disk,
+                  click: (gd) => Plotly.downloadImage(gd, { format: "svg", filename }),
+                }] },
               spec.config || {}
             );
             return Plotly.newPlot(el, spec.data, spec.layout || {}, config);
