@@ -1,8 +1,9 @@
-"""The attention viewer (``bertology/report/assets/attention.js``) in a real browser.
+"""The attention viewer (``bertology/report/assets/attention-*.js``) in a real browser.
 
-Each test writes a self-contained page the way the report renderer does (the CSS and the script
-inlined, the data in a ``<script type="application/json">`` block with ``<`` written as
-``\\u003c``), opens it from file:// and drives the viewer through its controls.
+Each test writes a self-contained page the way the report renderer does (the CSS inlined, the data
+in a ``<script type="application/json">`` block with ``<`` written as ``\\u003c``, then every
+``attention-*.js`` part inlined in name order, each in its own ``<script>``), opens it from file://
+and drives the viewer through its controls.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def _conftest():
 screenshot_not_blank = _conftest().screenshot_not_blank
 ASSETS = Path(__file__).resolve().parents[2] / "bertology" / "report" / "assets"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "runs" / "screenshots"
+
+
+def script_parts() -> list[Path]:
+    """The viewer's standalone scripts, in load (name) order."""
+    return sorted(ASSETS.glob("attention-*.js"), key=lambda p: p.name)
+
 
 INJECTIONS = [
     '<img src=x onerror="window.__pwned=1">',
@@ -131,7 +138,7 @@ def make_data(
 
 def write_page(tmp_path: Path, data: dict, name: str = "viewer.html") -> Path:
     css = (ASSETS / "attention.css").read_text()
-    js = (ASSETS / "attention.js").read_text()
+    scripts = "".join(f"<script>{p.read_text()}</script>" for p in script_parts())
     payload = json.dumps(data).replace("<", "\\u003c")
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>attention</title>"
@@ -139,7 +146,7 @@ def write_page(tmp_path: Path, data: dict, name: str = "viewer.html") -> Path:
         f"{css}</style></head><body><h1>Attention</h1>"
         f'<script type="application/json" id="att-1">{payload}</script>'
         '<div class="bt-attention" data-source="att-1"></div>'
-        f"<script>{js}</script></body></html>"
+        f"{scripts}</body></html>"
     )
     path = tmp_path / name
     path.write_text(page, encoding="utf-8")
@@ -207,9 +214,15 @@ def choose(page, cls: str, value: str) -> None:
 
 
 def test_asset_can_be_inlined_in_a_script_element():
-    js = (ASSETS / "attention.js").read_text()
-    assert "</script" not in js.lower() and "<!--" not in js
-    assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "eval(" not in js
+    parts = script_parts()
+    assert len(parts) >= 2 and not (ASSETS / "attention.js").exists()
+    for p in parts:
+        js = p.read_text()
+        assert "</script" not in js.lower() and "<!--" not in js, p.name
+        assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "eval(" not in js, (
+            p.name
+        )
+        assert len(js.splitlines()) <= 450, (p.name, len(js.splitlines()))
 
 
 def test_loads_without_errors_or_requests(tmp_path, open_report):
