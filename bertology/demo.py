@@ -38,6 +38,7 @@ from bertology.probe.run import probe
 from bertology.prune.config import PruneConfig, PruneImpl, PruneRunConfig
 from bertology.prune.followup import inspect_run, specialize
 from bertology.prune.run import prune
+from bertology.report.views.story import render_index
 from bertology.syntax.config import UASConfig, UASImpl
 from bertology.syntax.run import run_uas
 from bertology.train import load_config, pretrain
@@ -204,6 +205,4 @@ def _prune_stage(model_dir: Path, world: Path, out: Path, cfg: DemoConfig) -> di
 
 def _write_index(out: Path, summary: dict[str, Any]) -> None:
     """``OUT/index.html``: the story on one page (:mod:`bertology.report.views.story`)."""
-    from bertology.report.views.story import render_index
-
     atomic_write_text(out / "index.html", render_index(out, summary))

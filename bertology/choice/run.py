@@ -41,7 +41,7 @@ from bertology.models.load import load_mlm
 from bertology.prune.apply import applied
 from bertology.prune.intervals import fmt_ci
 from bertology.prune.masks import SubnetworkMask
-from bertology.report.figures import bar_chart
+from bertology.report.figures_bars import bar_chart
 from bertology.rundir import RunDir, check_out
 
 
@@ -107,7 +107,7 @@ def choice(
             run, config, items, dev, test, cands, _Scorer(model, tokenizer, config, masks)
         )
         run.write_results(results)
-        _figures(run, results)
+        _figures(run, results, sum(1 / len(x.choices) for x in items) / max(1, len(items)))
         run.finish("bertology choice")
     except BaseException:
         run.abandon()
@@ -220,19 +220,36 @@ def _run(
     return results
 
 
-def _figures(run: RunDir, results: dict[str, Any]) -> None:
+def _figures(run: RunDir, results: dict[str, Any], chance: float | None = None) -> None:
     """Dev accuracy per candidate (with selection), and the reported accuracy next to the
-    full model's and per split."""
+    full model's and per split; each bar with its 95% interval and n, and ``chance`` (the
+    mean of 1 / #choices over the items) as a dashed line."""
+    kw: dict[str, Any] = {"baseline": chance, "baseline_label": "chance (mean 1 / #choices)"}
     sel = results["selection"]
     if sel is not None:
-        dev = {c["label"]: c["dev"]["accuracy"] for c in sel["candidates"]}
-        title = f"dev accuracy by mask combination (chosen: {sel['chosen']})"
-        bar_chart(dev, run.figures / "choice_dev_by_candidate.png", title, "accuracy")
+        cs = sel["candidates"]
+        bar_chart(
+            {c["label"]: c["dev"]["accuracy"] for c in cs},
+            run.figures / "choice_dev_by_candidate.png",
+            f"dev accuracy by mask combination (chosen: {sel['chosen']})",
+            "dev accuracy",
+            intervals={c["label"]: c["dev"].get("ci") for c in cs},
+            counts={c["label"]: c["dev"].get("n") for c in cs},
+            **kw,
+        )
     sub = results["subnetwork"]
-    arms = {"model" if sub is None else sub["label"]: results["accuracy"]}
+    arms = {"model" if sub is None else sub["label"]: {"accuracy": results["accuracy"],
+            "ci": results["accuracy_ci"], "n": results["n"]}}  # fmt: skip
     if results["full"] is not None:
-        arms["full model"] = results["full"]["accuracy"]
+        arms["full model"] = results["full"]
     if results["by_split"]:
-        arms.update({f"split {k}": v["accuracy"] for k, v in results["by_split"].items()})
-    title = f"accuracy on {results['evaluated_on']} items (n={results['n']})"
-    bar_chart(arms, run.figures / "choice_accuracy.png", title, "accuracy")
+        arms.update({f"split {k}": v for k, v in results["by_split"].items()})
+    bar_chart(
+        {a: m["accuracy"] for a, m in arms.items()},
+        run.figures / "choice_accuracy.png",
+        f"accuracy on {results['evaluated_on']} items",
+        "accuracy",
+        intervals={a: m.get("ci") for a, m in arms.items()},
+        counts={a: m.get("n") for a, m in arms.items()},
+        **kw,
+    )

@@ -19,7 +19,8 @@ from bertology.evals.represent import layer_vectors, read_texts
 from bertology.evals.twonn import twonn
 from bertology.io import atomic_write_jsonl
 from bertology.models.load import load_mlm
-from bertology.report.figures import bar_chart, line_plot
+from bertology.report.figures import line_plot
+from bertology.report.figures_bars import bar_chart
 from bertology.rundir import RunDir, check_out
 
 
@@ -62,14 +63,20 @@ def blimp(config: BlimpConfig, out: str | Path, overwrite: bool = False) -> dict
 
 
 def _blimp_figures(run: RunDir, results: dict[str, Any]) -> None:
-    fields = dict(
-        sorted(((f, v["accuracy"]) for f, v in results["fields"].items()), key=lambda x: x[1])
-    )
-    bar_chart(fields, run.figures / "blimp_by_field.png", "BLiMP accuracy by field", "accuracy")
-    per = dict(
-        sorted(((u, v["accuracy"]) for u, v in results["paradigms"].items()), key=lambda x: x[1])
-    )
-    bar_chart(per, run.figures / "blimp_by_paradigm.png", "BLiMP accuracy by paradigm", "accuracy")
+    """Accuracy by field and by paradigm, lowest first, each bar with its 95% interval and
+    n (pairs), and chance (0.5: one of two sentences) as a dashed line."""
+    for key, name in (("fields", "field"), ("paradigms", "paradigm")):
+        rows = dict(sorted(results[key].items(), key=lambda x: x[1]["accuracy"]))
+        bar_chart(
+            {k: v["accuracy"] for k, v in rows.items()},
+            run.figures / f"blimp_by_{name}.png",
+            f"BLiMP accuracy by {name}",
+            "accuracy (pairs right)",
+            intervals={k: v.get("ci") for k, v in rows.items()},
+            counts={k: v.get("n") for k, v in rows.items()},
+            baseline=0.5,
+            baseline_label="chance (0.5)",
+        )
 
 
 def twonn_run(config: TwoNNConfig, out: str | Path, overwrite: bool = False) -> dict[str, Any]:

@@ -28,6 +28,16 @@ from bertology.rundir import RunDir, check_out
 from bertology.stats import LEVEL, RESAMPLES
 
 
+def _majority_dev_acc(task: Task) -> float | None:
+    """Dev accuracy of always predicting the training set's most frequent label: the
+    baseline a classifier must beat (None for multiple choice, where a label is a position)."""
+    if task.kind == "choice" or not task.train or not task.dev:
+        return None
+    labels = [ex.label for ex in task.train]
+    top = max(sorted(set(labels)), key=labels.count)  # ties: the smallest label id
+    return sum(ex.label == top for ex in task.dev) / len(task.dev)
+
+
 def _prediction_rows(task: Task, preds: list[int]) -> list[dict[str, Any]]:
     names = task.labels
     return [
@@ -132,6 +142,9 @@ def _run(
             "epoch",
             "dev accuracy",
             vlines=[outcome.best_epoch],
+            vline_label="best epoch",
+            baseline=_majority_dev_acc(task),
+            baseline_label="majority class",
         )
         line_plot(
             {"train loss": (epochs, [r["train_loss"] for r in outcome.epochs])},

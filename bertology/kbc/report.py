@@ -10,7 +10,7 @@ from rich.table import Table
 
 from bertology.console import table as show_table
 from bertology.prune.intervals import fmt_ci
-from bertology.report.figures import grouped_bar_chart
+from bertology.report.figures_bars import grouped_bar_chart
 
 
 def primary(results: dict[str, Any]) -> str:
@@ -19,19 +19,21 @@ def primary(results: dict[str, Any]) -> str:
 
 
 def draw_figure(results: dict[str, Any], figures: Path) -> Path:
-    """Hits@1 and MRR (micro, the primary setting) of every variant, side by side."""
+    """Hits@1 and MRR (micro, the primary setting) of every variant, side by side, each bar
+    labelled with its value and 95% interval, n under the variant."""
     setting = primary(results)
     ranking = results["ranking"]
     micro = {v: ranking[v][setting]["micro"] for v in results["variants"]}
+    metrics = {"Hits@1": "hits@1", "MRR": "mrr"}
     return grouped_bar_chart(
-        {
-            "Hits@1": {v: m["hits@1"] for v, m in micro.items()},
-            "MRR": {v: m["mrr"] for v, m in micro.items()},
-        },
+        {name: {v: m[key] for v, m in micro.items()} for name, key in metrics.items()},
         figures / "hits1_mrr_by_variant.png",
-        f"Tail prediction ({setting}, micro, n = {next(iter(micro.values()))['n']}): "
-        "Hits@1 and MRR per model",
-        "score",
+        f"Tail prediction ({setting}, micro): Hits@1 and MRR per model",
+        "Hits@1 / MRR",
+        intervals={
+            name: {v: m.get(f"{key}_ci") for v, m in micro.items()} for name, key in metrics.items()
+        },
+        counts={v: m.get("n") for v, m in micro.items()},
     )
 
 

@@ -24,6 +24,7 @@ FLAGS = [
     Flag("split", "--split", help="Split by subject."),
     Flag("split_seed", "--split-seed"),
     Flag("average_prompts", "--average-prompts", help="Average over a fact's masked sentences."),
+    Flag("attention", "--attention", help="Facts per relation whose attention the report shows."),
     Flag("impl.batch_size", "--batch-size"),
     Flag("impl.device", "--device"),
     Flag("impl.dtype", "--dtype"),

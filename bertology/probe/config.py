@@ -44,6 +44,7 @@ class ProbeConfig:
     split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
     average_prompts: bool = False  # average log-probabilities over a fact's masked sentences
     top: int = 10  # predictions kept per fact in predictions.jsonl
+    attention: int = 0  # facts per relation whose attention goes to attention.json; 0: none
     impl: ProbeImpl = field(default_factory=ProbeImpl)
 
     def validate(self, where: str = "config") -> None:
@@ -57,5 +58,7 @@ class ProbeConfig:
             )
         if self.top < 0:
             raise InputError(f"top must be >= 0, got {self.top}", where)
+        if self.attention < 0:
+            raise InputError(f"attention must be >= 0, got {self.attention}", where)
         if self.impl.batch_size < 1:
             raise InputError(f"impl.batch_size must be >= 1, got {self.impl.batch_size}", where)

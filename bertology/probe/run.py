@@ -13,6 +13,7 @@ from bertology.data.facts import Fact, FactSet, read_facts, split_by_subject
 from bertology.errors import InputError
 from bertology.io import atomic_write_jsonl
 from bertology.models.load import load_mlm
+from bertology.probe.attention import write_probe_attention
 from bertology.probe.config import ProbeConfig
 from bertology.probe.metrics import aggregate, hits_at, summary_lines
 from bertology.probe.scoring import (
@@ -22,7 +23,7 @@ from bertology.probe.scoring import (
     prepare_facts,
     score_facts,
 )
-from bertology.report.figures import bar_chart
+from bertology.report.figures_bars import bar_chart
 from bertology.rundir import RunDir, check_out
 from bertology.stats import LEVEL, RESAMPLES
 
@@ -183,6 +184,25 @@ def prediction_rows(
     return rows
 
 
+def _p_at_1_figure(run: RunDir, metrics: dict[str, Any], cands: CandidateSet, vocab: int) -> None:
+    """P@1 per relation with its 95% interval and n, and chance (1 / the number of candidate
+    words: the relation's objects, the candidate file's words, or the vocabulary) per bar."""
+    rels = {r: m for r, m in metrics["relations"].items() if m["n"] > 0}
+    if not rels:
+        return
+    size = {r: len(cands.words.get(r, cands.words.get(None, ()))) or vocab for r in rels}
+    bar_chart(
+        {r: m["p@1"] for r, m in rels.items()},
+        run.figures / "p_at_1_by_relation.png",
+        f"P@1 by relation (candidates: {cands.spec})",
+        "P@1",
+        intervals={r: m.get("p@1_ci") for r, m in rels.items()},
+        counts={r: m["n"] for r, m in rels.items()},
+        baseline={r: 1 / size[r] for r in rels},
+        baseline_label="chance (1 / #candidates)",
+    )
+
+
 def probe(
     config: ProbeConfig,
     out: str | Path,
@@ -233,6 +253,16 @@ def probe(
         atomic_write_jsonl(
             run.path / "predictions.jsonl", prediction_rows(ev.scores, ev.skipped, tokenizer)
         )
+        if config.attention:  # the viewer's [MASK] attention, first N scored facts a relation
+            scored = [s.fact for s in ev.scores]
+            write_probe_attention(
+                run.path / "attention.json",
+                model,
+                tokenizer,
+                scored,
+                config.attention,
+                config.model,
+            )
         results = {
             "model": config.model,
             "facts": config.facts,
@@ -250,9 +280,8 @@ def probe(
             "throughput": ev.stats,
         }
         run.write_results(results)
-        named = {r: m["p@1"] for r, m in ev.metrics["relations"].items() if m["n"] > 0}
-        if named:
-            bar_chart(named, run.figures / "p_at_1_by_relation.png", "P@1 by relation", "P@1")
+        _p_at_1_figure(run, ev.metrics, CandidateSet.resolve(config.candidates, factset.facts),
+                       len(tokenizer))  # fmt: skip
         run.finish("bertology probe")
     except BaseException:
         run.abandon()

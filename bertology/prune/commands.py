@@ -197,7 +197,7 @@ def _specialize(cfg: FollowUpConfig, run: Path) -> Any:
 def _inspect(cfg: InspectConfig, run: Path) -> Any:
     from bertology.prune.followup import inspect_run  # torch: not at CLI start-up
 
-    return inspect_run(run, impl=cfg.impl, state=cfg.state)
+    return inspect_run(run, impl=cfg.impl, state=cfg.state, attention=cfg.attention)
 
 
 def register(app: typer.Typer) -> None:
@@ -228,6 +228,7 @@ def register(app: typer.Typer) -> None:
         flags=[
             *FOLLOW_UP_FLAGS,
             Flag("state", "--state", help="Hidden state to cluster: mask or cls ([CLS])."),
+            Flag("attention", "--attention", help="Test facts per relation for the viewer."),
         ],
         run=_inspect,
         prepare=_follow_up_base,

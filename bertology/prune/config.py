@@ -115,6 +115,12 @@ class InspectConfig(FollowUpConfig):
     """``inspect``: which final hidden state the representation analysis reads."""
 
     state: Literal["mask", "cls"] = "mask"  # [MASK]'s state, or [CLS]'s (the LAMP t-SNE)
+    attention: int = 5  # test facts per relation whose attention goes to attention.json
+
+    def validate(self, where: str = "config") -> None:
+        """Ranges the types cannot say; each error names the key."""
+        if self.attention < 0:
+            raise InputError(f"attention must be >= 0, got {self.attention}", where)
 
 
 def load_run_config(run: str | Path) -> PruneRunConfig:

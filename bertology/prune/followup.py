@@ -16,13 +16,14 @@ from bertology.prune.analysis import (
     specialization_matrix,
 )
 from bertology.prune.config import PruneImpl, load_run_config
+from bertology.prune.inspect_attention import write_inspect_attention
 from bertology.prune.intervals import fmt_ci
 from bertology.prune.maskfiles import relation_heatmap
 from bertology.prune.readout import inspect_masks
-from bertology.prune.report import print_inspection, print_matrix
+from bertology.prune.report import mask_attention_figure, print_inspection, print_matrix
 from bertology.prune.run import by_relation, mask_filename
 from bertology.prune.storage import load_mask
-from bertology.report.figures import line_plot, scatter_panels
+from bertology.report.figures import scatter_panels
 from bertology.report.html import write_report
 
 
@@ -97,6 +98,7 @@ def specialize(
         f"{fmt_ci(spec['mean_offdiagonal_drop'], spec['mean_offdiagonal_drop_ci'])}",
         "mask of relation",
         "relation evaluated",
+        cbar_label="test P@1",
     )
     write_report(run, title="bertology prune")
     print_matrix(spec)
@@ -109,13 +111,15 @@ def inspect_run(
     tokenizer: Any = None,
     impl: PruneImpl | None = None,
     state: str = "mask",
+    attention: int = 5,
 ) -> dict[str, Any]:
     """[MASK] attention and final representations, full model vs subnetworks, on ``run``.
 
     ``state`` picks the representation: ``mask`` ([MASK]'s final hidden state) or ``cls``
     (the first token's, as in the LAMP paper's t-SNE). Writes ``RUN/inspection.json``,
     ``figures/mask_attention.png`` and ``figures/tsne.png`` and refreshes the report (see
-    :mod:`bertology.prune.readout`).
+    :mod:`bertology.prune.readout`). The attention of the first ``attention`` test facts of
+    each relation, full model and subnetwork, goes to ``RUN/attention.json`` for the viewer.
     """
     run = Path(run)
     model, tokenizer, masks, test, soft, scoring = _load_prune_run(run, model, tokenizer, impl)
@@ -130,20 +134,13 @@ def inspect_run(
     )
     results["representations"]["skipped_facts"] = len(skipped)
     atomic_write_json(run / "inspection.json", results)
+    if attention > 0:
+        name = load_run_config(run).model
+        write_inspect_attention(
+            run / "attention.json", model, tokenizer, test, masks, attention, name, soft
+        )
     (run / "figures").mkdir(exist_ok=True)
-    shares = results["mask_attention"]["all"]
-    layers = list(range(results["layers"]))
-    line_plot(
-        {
-            f"{g}, {side}": (layers, shares[side][g])
-            for g in ("subject", "template")
-            for side in ("full", "subnetwork")
-        },
-        run / "figures" / "mask_attention.png",
-        "[MASK]'s attention share by layer (mean over heads and test facts)",
-        "layer",
-        "share of attention",
-    )
+    mask_attention_figure(results, run / "figures" / "mask_attention.png")
     rep = results["representations"]
     scatter_panels(
         {

@@ -4,6 +4,7 @@ readout)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -13,25 +14,33 @@ from bertology.console import table as show_table
 from bertology.prune.intervals import fmt_ci
 from bertology.prune.maskfiles import print_relation_matrix, relation_heatmap
 from bertology.prune.outcome import PruneOutcome
-from bertology.report.figures import grouped_bar_chart, heatmap
+from bertology.report.figures import heatmap, line_plot
+from bertology.report.figures_bars import grouped_bar_chart
 
 SUMMARY_ARMS = ("full", "subnetwork", "random")
 
 
 def draw_figures(run: Any, results: dict[str, Any], outcome: PruneOutcome) -> None:
+    """Test P@1 of full model and subnetwork per relation (95% intervals, n under the name,
+    the random mask of the same sparsity as the dashed baseline), sparsity by layer and mask
+    overlap."""
     summary = results["summary"]
     if not summary:
         return
     rels = list(summary)
     grouped_bar_chart(
-        {
-            "full": {r: summary[r]["full p@1"] for r in rels},
-            "subnetwork": {r: summary[r]["subnetwork p@1"] for r in rels},
-            "random (same sparsity)": {r: summary[r]["random p@1"] for r in rels},
-        },
+        {arm: {r: summary[r][f"{arm} p@1"] for r in rels} for arm in ("full", "subnetwork")},
         run.figures / "p_at_1_full_subnetwork_random.png",
-        "Test P@1: full model vs subnetwork vs random mask",
-        "P@1",
+        "Test P@1: full model vs subnetwork (dashed: random mask of the same sparsity)",
+        "test P@1",
+        intervals={
+            arm: {r: summary[r].get(f"{arm} p@1_ci") for r in rels}
+            for arm in ("full", "subnetwork")
+        },
+        counts={r: summary[r].get("n_test") for r in rels},
+        baseline={r: summary[r]["random p@1"] for r in rels},
+        baseline_label="random mask (same sparsity)",
+        baseline_intervals={r: summary[r].get("random p@1_ci") for r in rels},
     )
     layers = sorted({t.layer for t in outcome.targets})
     per = results["relations"]
@@ -43,8 +52,8 @@ def draw_figures(run: Any, results: dict[str, Any], outcome: PruneOutcome) -> No
         "relation",
         xticks=[str(layer) for layer in layers],
         yticks=rels,
-        vmin=0,
-        vmax=1,
+        cbar_label="fraction of weights pruned",
+        fmt="{:.3f}",
     )
     if "overlap" in results:
         ov = results["overlap"]
@@ -53,7 +62,36 @@ def draw_figures(run: Any, results: dict[str, Any], outcome: PruneOutcome) -> No
             ov["relations"],
             run.figures / "mask_overlap.png",
             "Jaccard overlap of kept weights",
+            cbar_label="Jaccard overlap",
         )
+
+
+# the groups of tokens [MASK] attends to, each one colour; full model solid, subnetwork dashed
+ATTENTION_GROUPS = ("subject", "template", "mask", "special")
+
+
+def mask_attention_figure(inspection: dict[str, Any], path: Path) -> Path:
+    """[MASK]'s attention share by layer to every token group the readout computed (subject,
+    template, [MASK] itself, special tokens), full model solid and subnetwork dashed."""
+    shares = inspection["mask_attention"]["all"]
+    layers = list(range(inspection["layers"]))
+    groups = [g for g in ATTENTION_GROUPS if g in shares["full"]]
+    groups += [g for g in shares["full"] if isinstance(shares["full"][g], list) and g not in groups]
+    series, styles = {}, {}
+    for i, g in enumerate(groups):
+        for side, dash in (("full", "-"), ("subnetwork", "--")):
+            name = f"{g}, {side}"
+            series[name] = (layers, shares[side][g])
+            styles[name] = {"color": f"C{i % 10}", "linestyle": dash}
+    return line_plot(
+        series,
+        path,
+        f"[MASK]'s attention share by layer (mean over heads and {shares['full'].get('n', '?')} "
+        "test facts)",
+        "layer",
+        "share of [MASK]'s attention",
+        styles=styles,
+    )
 
 
 def print_summary(results: dict[str, Any]) -> None:

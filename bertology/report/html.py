@@ -12,11 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bertology.io import atomic_write_text
+from bertology.report.views import render_run
 
 
 def write_report(run: str | Path, title: str = "bertology run") -> Path:
     """Render ``run/report.html`` (atomically) from the files of the run directory."""
-    from bertology.report.views import render_run
-
     run = Path(run)
     return atomic_write_text(run / "report.html", render_run(run, title=title))

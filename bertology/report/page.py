@@ -80,7 +80,7 @@ def attention_scripts() -> list[str]:
 def plotly_bundle() -> str:
     """plotly.js from the ``plotly`` package, gzip-compressed and base64-encoded (about 1.9 MB
     instead of 4.8 MB); the page decompresses it with the browser's ``DecompressionStream``."""
-    from plotly.offline import get_plotlyjs
+    from plotly.offline import get_plotlyjs  # plotly is read only by pages with a chart
 
     raw = get_plotlyjs().encode("utf-8")
     return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")

@@ -39,6 +39,7 @@ class UASConfig:
     to_agg: Aggregation = "sum"  # pool the pieces of the attended word
     min_relation_count: int = 20  # per-relation best heads for relations this frequent
     max_length: int | None = None  # skip longer sentences (tokens); None: the model's
+    attention_sentences: int = 20  # the first N sentences' attention to attention.json; 0: none
     impl: UASImpl = field(default_factory=UASImpl)
 
     def validate(self, where: str = "config") -> None:
@@ -54,6 +55,10 @@ class UASConfig:
         if self.min_relation_count < 1:
             raise InputError(
                 f"min_relation_count must be at least 1, got {self.min_relation_count}", where
+            )
+        if self.attention_sentences < 0:
+            raise InputError(
+                f"attention_sentences must be at least 0, got {self.attention_sentences}", where
             )
         if self.impl.batch_size is not None and self.impl.batch_size < 1:
             raise InputError(

@@ -100,6 +100,7 @@ def compute_uas(
     attn_budget_mb: float = 1024.0,
     progress: bool = True,
     log: Callable[[dict[str, Any]], None] | None = None,
+    on_attention: Callable[[list[int], torch.Tensor, torch.Tensor], None] | None = None,
 ) -> UASResult:
     """Head-wise UAS of ``model`` on gold trees, batched and streamed.
 
@@ -109,7 +110,9 @@ def compute_uas(
     fp32 token attention per batch); each batch's attention is pooled to word level on the
     model's device, counted, and dropped. Sentences longer than the model's
     maximum length (or ``max_length``) are skipped and counted in ``skipped_long``.
-    ``log`` receives one progress row per batch (for ``metrics.jsonl``).
+    ``log`` receives one progress row per batch (for ``metrics.jsonl``). ``on_attention``
+    receives each batch's sentence indices, word-level attention ``(B, L, H, W, W)`` and
+    word counts ``(B,)`` before they are counted (and overwritten): copy what you keep.
     """
     for agg in (from_agg, to_agg):
         if agg not in AGGREGATIONS:
@@ -166,6 +169,8 @@ def compute_uas(
                     attentions, batch.token_word, batch.max_words, from_agg, to_agg
                 )  # (B, L, H, W, W)
                 del attentions
+                if on_attention is not None:
+                    on_attention(idx, a_word, batch.n_words)
                 counter.add(a_word, [sentences[i] for i in idx], inplace=True)
             n_tokens += int(batch.attention_mask.sum())
             if bar is not None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bertology.dynamics.figures import training_figure
 from bertology.io import read_jsonl
 from bertology.report.figures import _plt, save_figure
 
@@ -20,8 +21,10 @@ def _smooth(y: np.ndarray, k: int) -> np.ndarray:
 
 
 def plot_run(run: str | Path, figures: str | Path) -> list[Path]:
-    """``loss.png`` (train MLM loss, regularizer, val loss) and ``checkpoints.png`` (UAS and
-    every other numeric evaluator metric) from ``metrics.jsonl``."""
+    """``loss.png`` (train MLM loss, regularizer, val loss), ``uas.png`` (the UAS curves in
+    [0, 1]) and ``training.png`` (validation loss, UAS, BLiMP and TwoNN stacked on one shared
+    step axis, panels without data left out) from ``metrics.jsonl``. All three use a linear
+    step axis, so the same step sits at the same place in each."""
     rows = [r for _, r in read_jsonl(Path(run) / "metrics.jsonl")]
     train = [r for r in rows if r.get("kind") == "train"]
     evals: dict[int, dict[str, float]] = {}
@@ -64,12 +67,19 @@ def plot_run(run: str | Path, figures: str | Path) -> list[Path]:
         steps_e = sorted(evals)
         for key in keys:
             ax.plot(steps_e, [evals[s].get(key, np.nan) for s in steps_e], "o-", label=key, ms=3)
-        if steps_e and steps_e[-1] > 10 * max(1, steps_e[1] if len(steps_e) > 1 else 1):
-            ax.set_xscale("symlog", linthresh=max(1, steps_e[1] if len(steps_e) > 1 else 1))
         ax.set_xlabel("step")
-        ax.set_ylabel("UAS / attention")
-        ax.set_ylim(0, 1)
+        ax.set_ylabel("UAS / attention on the gold parent (fraction)")
         ax.legend(fontsize=8)
         ax.set_title("syntactic attention at checkpoints")
         out.append(save_figure(fig, Path(figures) / "uas.png"))
+    curves = {
+        k: (
+            [s for s in sorted(evals) if k in evals[s]],
+            [evals[s][k] for s in sorted(evals) if k in evals[s]],
+        )
+        for k in ("val_loss", "uas", "uas_fixed_head", "blimp", "twonn")
+    }
+    drawn = training_figure({"pretrain": curves}, Path(figures) / "training.png")
+    if drawn is not None:
+        out.append(drawn)
     return out
