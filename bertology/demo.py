@@ -123,6 +123,7 @@ def demo(out: str | Path, config: DemoConfig | None = None) -> dict[str, Any]:
             facts=str(world / "facts.jsonl"),
             relations_file=str(world / "relations.jsonl"),
             candidates="relation",
+            attention=3,  # three prompts per relation in the report's attention viewer
             impl=ProbeImpl(device=cfg.impl.device),
         ),
         out / "probe",

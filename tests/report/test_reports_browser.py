@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,19 @@ def test_stage_report_loads_offline_with_its_charts(demo_dir, open_report, stage
                const n = h.nextElementSibling; return !n || n.tagName === 'H2'; }).length"""
     )
     assert empty == 0
+    text = page.inner_text("body")
+    if stage == "prune":  # numbers a reader needs are in tables, not only inside figures
+        assert re.search(r"Pruned layers? \d+(–\d+)? \(", text), "layer span as a range"
+        for words in (
+            "full P@1",
+            "subnetwork P@1",
+            "random-mask P@1",
+            "drop under other masks",
+            "silhouette",
+        ):
+            assert words in text
+    if stage == "uas":
+        assert "best offset baseline" in text and "margin over offset" in text
 
 
 def test_index_tells_the_story_with_findings_and_links(demo_dir, open_report):
@@ -228,3 +242,60 @@ def test_charts_save_as_png_and_svg(demo_dir, open_report):
         assert dl.value.suggested_filename.endswith(suffix)
         data = Path(dl.value.path()).read_bytes()
         assert data.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in data[:400]
+
+
+@pytest.mark.parametrize("stage", ["uas", "probe", "prune"])
+def test_attention_viewer_in_the_stage_reports(demo_dir, open_report, stage):
+    """uas (word attention, gold arcs, head grid), probe --attention and prune inspect (the
+    [MASK] row, full model beside the subnetwork) embed attention.json in the viewer."""
+    path = demo_dir / stage / "report.html"
+    doc = json.loads((demo_dir / stage / "attention.json").read_text())
+    opened = open_report(path)
+    page = opened.page
+    viewer = page.locator("div.bt-attention")
+    assert viewer.get_attribute("data-state") == "ready"
+    _check_loaded(opened, path, f"demo_{stage}_attention")
+    items = page.locator("select.bt-att-item option").count()
+    assert items == len(doc["items"])
+    before = viewer.locator("canvas.bt-att-heatmap-canvas").screenshot()
+    layer = str(doc["layers"] - 1)
+    page.locator("select.bt-att-layer").select_option(layer)
+    assert viewer.get_attribute("data-layer") == layer
+    assert viewer.locator("canvas.bt-att-heatmap-canvas").screenshot() != before
+    if doc["kind"] == "dependency":
+        assert page.locator("path.bt-att-gold").count() > 0
+        page.locator(".bt-att-cell[data-layer='0'][data-head='1']").click()
+        assert (viewer.get_attribute("data-layer"), viewer.get_attribute("data-head")) == ("0", "1")
+    else:
+        shown = page.locator(".bt-att-vlabel[data-variant]").evaluate_all(
+            "ls => ls.map(l => l.dataset.variant)"
+        )
+        assert [v for v in doc["variants"] if v in shown] == doc["variants"]
+        assert doc["variants"] == (["full", "subnetwork"] if stage == "prune" else ["full"])
+
+
+def test_experiment_reports(tmp_path, open_report):
+    claims = [
+        {"id": "a", "claim": f"structure before capability {INJECTIONS[0]}", "held": True},
+        {"id": "b", "claim": "SAS- faster early", "held": False, "why": "did not hold"},
+        {"id": "c", "claim": "TwoNN leads", "held": None, "why": "not measurable: no drop"},
+    ]
+    table = (
+        "| variant | final UAS |\n|---|---|\n| baseline | 0.416 [0.41, 0.43] |\n| sas- | 0.179 |\n"
+    )
+    sas = _run(tmp_path, "sas", "experiment-sas", {"claims": claims, "table": table})
+    grids = {"subnetwork": [[0.1, 0.2], [0.3, 0.0]], "drop": [[-0.01, 0.02], [0.0, 0.03]]}
+    lamp = _run(tmp_path, "lamp", "experiment-lamp",
+                {"claims": claims, "table": table, "relations": ["IsA"], "bottom_layers": [0, 1],
+                 "top_layer": 3, "init_sparsities": [0.3, 0.5], "grids": grids,
+                 "cells": {"lb0-s0.30": {"n_test": 10, "subnetwork": 0.1,
+                                         "subnetwork_ci": [0.0, 0.2]}}})  # fmt: skip
+    for path, charts in ((sas, 0), (lamp, 2)):
+        opened = open_report(path)
+        _check_loaded(opened, path, f"experiment_{path.parent.name}")
+        page = opened.page
+        badges = page.locator("ul.bt-claims .bt-badge").all_inner_texts()
+        assert badges == ["held", "did not hold", "not measurable"]
+        assert "0.416 [0.41, 0.43]" in page.inner_text("table.bt-headline")
+        assert _chart_count(page) == charts
+        assert page.evaluate("() => window.__pwned") is None

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bertology.errors import InputError
+from bertology.report.attention import read_attention
 from bertology.report.page import Est, Page
-from bertology.report.views.common import is_num, ptext, read_json
+from bertology.report.views.common import is_num, ptext
 
 
 def head_grid_chart(grid: list[list[float]], title: str, baseline: float | None) -> dict[str, Any]:
@@ -141,8 +143,15 @@ def uas_view(page: Page, run: Path, results: dict[str, Any]) -> set[str]:
 
 
 def attention_section(page: Page, run: Path, title: str, intro: str) -> None:
-    """The attention viewer over ``run/attention.json``, when the run wrote one."""
-    doc = read_json(run / "attention.json")
-    if isinstance(doc, dict) and doc.get("schema") == 1 and doc.get("items"):
-        page.section(title, intro)
-        page.attention(doc)
+    """The attention viewer over ``run/attention.json``, when the run wrote one. A file that
+    fails validation is named in the report, with what is wrong, instead of a broken viewer."""
+    path = run / "attention.json"
+    if not path.exists():
+        return
+    page.section(title, intro)
+    try:
+        doc = read_attention(path)
+    except InputError as e:
+        page.text(f"attention.json could not be shown: {e}")
+        return
+    page.attention(doc)
